@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/govmm/govmm/images"
+	"github.com/govmm/govmm/vmm"
+	"github.com/spf13/cobra"
+)
+
+// runOptions are the flags of `govmm run`.
+type runOptions struct {
+	appendText string
+	initrd     string
+	mem        string
+	maxInsns   uint64
+	timeout    time.Duration
+}
+
+func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run IMAGE",
+		Short: "Boot a Multiboot kernel (a file, or the name of a built-in image)",
+		Long: `Boot IMAGE as qemu-system-x86_64 -kernel IMAGE would: a Multiboot v1 kernel
+(ELF32, or any ELF/binary whose Multiboot header has the address fields),
+entered in 32-bit flat protected mode with paging off. COM1 goes to stdout.
+
+IMAGE is a path, or the name of an image built into govmm (` + strings.Join(images.Names(), ", ") + `).
+
+Exit status:
+  (v<<1)|1  the guest wrote v to isa-debug-exit (port 0xf4), as under QEMU
+  0         triple fault (as QEMU with -no-reboot)
+  2         govmm could not start the VM (bad image, bad flags)
+  4         the guest halted with nothing left to wake it
+  6         the guest used a feature govmm does not model
+  8         --max-insns or --timeout reached`,
+		Example: `  govmm run hello
+  govmm run kernel.elf --append "verbose" --initrd env.txt --mem 256M`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runImage(cmd.Context(), args[0], o, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.appendText, "append", "", "kernel command line (the kernel sees \"IMAGE CMDLINE\")")
+	f.StringVar(&o.initrd, "initrd", "", "comma-separated Multiboot modules: \"FILE[ ARGS][,FILE...]\" (\",,\" escapes a comma)")
+	f.StringVar(&o.mem, "mem", "128M", "guest RAM size, with suffix K, M or G")
+	f.Uint64Var(&o.maxInsns, "max-insns", 0, "stop after this many guest instructions (0: no limit)")
+	f.DurationVar(&o.timeout, "timeout", 0, "stop after this much wall-clock time (0: no limit)")
+	return cmd
+}
+
+// parseSize parses sizes like 128M, 2G, 65536K or 1048576.
+func parseSize(s string) (uint64, error) {
+	mult := uint64(1)
+	t := strings.ToUpper(strings.TrimSpace(s))
+	t = strings.TrimSuffix(t, "B")
+	switch {
+	case strings.HasSuffix(t, "K"):
+		mult, t = 1<<10, t[:len(t)-1]
+	case strings.HasSuffix(t, "M"):
+		mult, t = 1<<20, t[:len(t)-1]
+	case strings.HasSuffix(t, "G"):
+		mult, t = 1<<30, t[:len(t)-1]
+	}
+	n, err := strconv.ParseUint(t, 10, 64)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("invalid size %q: want a positive number with an optional K, M or G suffix", s)
+	}
+	if n > (1<<62)/mult {
+		return 0, fmt.Errorf("size %q is too large", s)
+	}
+	return n * mult, nil
+}
+
+// splitInitrd splits an -initrd list as QEMU does: items separated by ",",
+// with ",," standing for a literal comma.
+func splitInitrd(s string) []string {
+	if s == "" {
+		return nil
+	}
+	var items []string
+	var cur strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == ',' {
+			if i+1 < len(s) && s[i+1] == ',' {
+				cur.WriteByte(',')
+				i++
+				continue
+			}
+			items = append(items, cur.String())
+			cur.Reset()
+			continue
+		}
+		cur.WriteByte(s[i])
+	}
+	return append(items, cur.String())
+}
+
+// loadModules reads the -initrd files. Each item's text before the first
+// space is the file; the whole item is the module's string.
+func loadModules(list string) ([]vmm.Module, error) {
+	var mods []vmm.Module
+	for _, item := range splitInitrd(list) {
+		file, _, _ := strings.Cut(item, " ")
+		if file == "" {
+			return nil, fmt.Errorf("empty module name in --initrd %q", list)
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("module: %w", err)
+		}
+		mods = append(mods, vmm.Module{String: item, Data: data})
+	}
+	return mods, nil
+}
+
+// readImage reads IMAGE from a file or, when no such file exists and the
+// name is a built-in image's, from the embedded images.
+func readImage(name string) ([]byte, error) {
+	data, err := os.ReadFile(name)
+	if err == nil {
+		return data, nil
+	}
+	if b, ok := images.Lookup(name); ok && os.IsNotExist(err) {
+		return b, nil
+	}
+	if os.IsNotExist(err) && !strings.ContainsAny(name, "/.") {
+		return nil, fmt.Errorf("image %q: no such file and no built-in image of that name (built-in: %s)", name, strings.Join(images.Names(), ", "))
+	}
+	return nil, fmt.Errorf("image: %w", err)
+}
+
+func runImage(ctx context.Context, name string, o runOptions, stdout, stderr io.Writer) error {
+	mem, err := parseSize(o.mem)
+	if err != nil {
+		return fmt.Errorf("--mem: %w", err)
+	}
+	img, err := readImage(name)
+	if err != nil {
+		return err
+	}
+	mods, err := loadModules(o.initrd)
+	if err != nil {
+		return err
+	}
+	vm, err := vmm.New(vmm.Config{MemSize: mem, MaxInsns: o.maxInsns, Timeout: o.timeout, Console: stdout})
+	if err != nil {
+		return err
+	}
+	if _, err := vm.Boot(img, name, o.appendText, mods); err != nil {
+		return fmt.Errorf("loading %s: %w", filepath.Base(name), err)
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	res := vm.Run(ctx)
+	if res.Outcome != vmm.OutcomeDebugExit {
+		fmt.Fprintf(stderr, "govmm: %s (%d instructions)\n", res.Detail, res.Insns)
+	}
+	if res.Status != 0 {
+		return exitError{status: res.Status}
+	}
+	return nil
+}

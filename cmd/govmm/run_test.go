@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    uint64
+		wantErr bool
+	}{
+		{"128M", 128 << 20, false},
+		{"2G", 2 << 30, false},
+		{"64k", 64 << 10, false},
+		{"1048576", 1 << 20, false},
+		{"16MB", 16 << 20, false},
+		{"", 0, true},
+		{"0", 0, true},
+		{"-1M", 0, true},
+		{"12X", 0, true},
+		{"99999999999999999G", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseSize(tt.in)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Fatalf("parseSize(%q) = %d, %v; want %d, err=%v", tt.in, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestSplitInitrd(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"a", []string{"a"}},
+		{"a arg1,b", []string{"a arg1", "b"}},
+		{"a,,b,c", []string{"a,b", "c"}},
+	}
+	for _, tt := range tests {
+		got := splitInitrd(tt.in)
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
+			t.Errorf("splitInitrd(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestExecute(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.bin")
+	if err := os.WriteFile(junk, []byte("not a kernel"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		status int
+		stdout string
+		stderr string
+	}{
+		{"hello", []string{"run", "hello"}, 1, "hello from govmm\n", ""},
+		{"missing file", []string{"run", filepath.Join(dir, "nope.elf")}, 2, "", "no such file"},
+		{"unknown builtin", []string{"run", "nope"}, 2, "", "no built-in image"},
+		{"not multiboot", []string{"run", junk}, 2, "", "no Multiboot header"},
+		{"mem too small", []string{"run", "hello", "--mem", "1M"}, 2, "", "too small"},
+		{"bad mem", []string{"run", "hello", "--mem", "lots"}, 2, "", "--mem"},
+		{"missing module", []string{"run", "hello", "--initrd", filepath.Join(dir, "m.txt")}, 2, "", "module"},
+		{"no image", []string{"run"}, 2, "", "accepts 1 arg"},
+		{"bad flag", []string{"run", "hello", "--bogus"}, 2, "", "unknown flag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			status := execute(tt.args, &out, &errb)
+			if status != tt.status {
+				t.Fatalf("status %d, want %d (stderr %q)", status, tt.status, errb.String())
+			}
+			if out.String() != tt.stdout {
+				t.Fatalf("stdout %q, want %q", out.String(), tt.stdout)
+			}
+			if !strings.Contains(errb.String(), tt.stderr) {
+				t.Fatalf("stderr %q, want it to contain %q", errb.String(), tt.stderr)
+			}
+		})
+	}
+}
+
+func TestHelpListsExitStatuses(t *testing.T) {
+	var out bytes.Buffer
+	if status := execute([]string{"run", "--help"}, &out, &out); status != 0 {
+		t.Fatalf("status %d", status)
+	}
+	for _, want := range []string{"(v<<1)|1", "triple fault", "--max-insns", "--initrd", "hello"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}

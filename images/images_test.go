@@ -1,0 +1,51 @@
+package images
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// TestImagesMatchSources rebuilds every image from source and checks the
+// committed (embedded) ELF is byte-for-byte what the source produces.
+func TestImagesMatchSources(t *testing.T) {
+	for _, tool := range []string{"as", "ld"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (Debian binutils): cannot rebuild images", tool)
+		}
+	}
+	out := t.TempDir()
+	cmd := exec.Command("sh", "build.sh", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build.sh: %v\n%s", err, b)
+	}
+	names := Names()
+	if len(names) == 0 {
+		t.Fatal("no embedded images")
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			want, err := os.ReadFile(filepath.Join(out, name+".elf"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := Lookup(name)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("embedded %s.elf differs from a fresh build of its source: run images/build.sh", name)
+			}
+		})
+	}
+}
+
+func TestLookup(t *testing.T) {
+	if _, ok := Lookup("hello"); !ok {
+		t.Fatal("hello not found")
+	}
+	for _, bad := range []string{"", "nope", "../hello", "hello/hello.elf", "."} {
+		if _, ok := Lookup(bad); ok {
+			t.Errorf("Lookup(%q) succeeded", bad)
+		}
+	}
+}

@@ -1,0 +1,210 @@
+package vmm
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/bits"
+	"time"
+
+	"github.com/govmm/govmm/devices"
+	"github.com/govmm/govmm/x86"
+)
+
+// Config describes a VM.
+type Config struct {
+	MemSize  uint64        // guest RAM in bytes
+	MaxInsns uint64        // stop after this many instructions (0 = no limit)
+	Timeout  time.Duration // stop after this much wall-clock time (0 = none)
+	Console  io.Writer     // COM1 output; nil discards it
+}
+
+// Outcome says how a run ended.
+type Outcome int
+
+// Outcomes of a run.
+const (
+	OutcomeDebugExit   Outcome = iota // the guest wrote to isa-debug-exit
+	OutcomeTripleFault                // the CPU shut down (triple fault)
+	OutcomeHalted                     // HLT with nothing left to wake the CPU
+	OutcomeLimit                      // --max-insns or --timeout reached
+	OutcomeUnsupported                // the guest used a feature govmm does not model
+)
+
+var outcomeNames = [...]string{"debug-exit", "triple-fault", "halted", "limit", "unsupported"}
+
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
+// Result is the end of a run.
+type Result struct {
+	Outcome Outcome
+	// Status is the process exit status govmm uses: (value<<1)|1 for
+	// isa-debug-exit, 0 for a triple fault (as QEMU with -no-reboot), and the
+	// even codes ExitHalted, ExitLimit and ExitUnsupported otherwise.
+	Status int
+	Detail string // one line for humans
+	Insns  uint64 // instructions retired
+}
+
+// Process exit statuses for runs that did not end through isa-debug-exit.
+// isa-debug-exit statuses are always odd, so these never collide with one.
+const (
+	ExitTripleFault = 0 // as QEMU with -no-reboot
+	ExitError       = 2 // govmm could not start the VM (bad image, bad flags)
+	ExitHalted      = 4 // the guest halted with nothing left to wake it
+	ExitLimit       = 8 // --max-insns or --timeout reached
+	ExitUnsupported = 6 // the guest used a feature govmm does not model
+)
+
+// I/O ports of the platform devices.
+const (
+	com1Base      = 0x3f8
+	debugExitPort = 0xf4
+)
+
+// VM is one virtual machine with one CPU.
+type VM struct {
+	cfg  Config
+	RAM  []byte
+	CPU  *x86.CPU
+	pio  devices.Bus
+	mmio devices.Bus
+
+	exitStatus int
+	exited     bool
+}
+
+// New creates a VM with cfg.MemSize bytes of RAM and the platform devices.
+func New(cfg Config) (*VM, error) {
+	if cfg.MemSize < MinMem {
+		return nil, fmt.Errorf("memory size %d KiB is too small: govmm needs at least %d MiB", cfg.MemSize>>10, MinMem>>20)
+	}
+	if cfg.MemSize > MaxMem {
+		return nil, fmt.Errorf("memory size %d MiB is too large: at most %d MiB is supported", cfg.MemSize>>20, MaxMem>>20)
+	}
+	if cfg.MemSize%4096 != 0 {
+		return nil, fmt.Errorf("memory size %d is not a multiple of 4 KiB", cfg.MemSize)
+	}
+	vm := &VM{cfg: cfg, RAM: make([]byte, cfg.MemSize)}
+	vm.CPU = x86.New(vm.RAM, vm)
+	uart := &devices.UART16550{Out: cfg.Console}
+	exit := &devices.DebugExit{OnExit: vm.debugExit}
+	if err := vm.pio.Insert(uart, com1Base, 8); err != nil {
+		return nil, err
+	}
+	if err := vm.pio.Insert(exit, debugExitPort, 4); err != nil {
+		return nil, err
+	}
+	return vm, nil
+}
+
+func (vm *VM) debugExit(status int) {
+	vm.exitStatus = status
+	vm.exited = true
+	vm.CPU.RequestStop()
+}
+
+// In implements x86.Platform: unclaimed ports read as all-ones.
+func (vm *VM) In(port uint16, size int) uint32 {
+	var b [4]byte
+	if !vm.pio.Read(uint64(port), b[:size]) {
+		return uint32(1)<<(8*size) - 1
+	}
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+// Out implements x86.Platform: writes to unclaimed ports are ignored.
+func (vm *VM) Out(port uint16, size int, v uint32) {
+	b := [4]byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)}
+	vm.pio.Write(uint64(port), b[:size])
+}
+
+// ReadMMIO implements x86.Platform: unassigned physical memory reads as 0.
+func (vm *VM) ReadMMIO(addr uint64, data []byte) {
+	if !vm.mmio.Read(addr, data) {
+		clear(data)
+	}
+}
+
+// WriteMMIO implements x86.Platform: writes to unassigned memory are dropped.
+func (vm *VM) WriteMMIO(addr uint64, data []byte) { vm.mmio.Write(addr, data) }
+
+// Boot loads a Multiboot kernel and sets the CPU to the entry state QEMU's
+// loader leaves: 32-bit flat protected mode, paging off, IF=0.
+func (vm *VM) Boot(img []byte, name, appendText string, mods []Module) (BootInfo, error) {
+	bi, err := LoadMultiboot(vm.RAM, img, name, appendText, mods)
+	if err != nil {
+		return bi, err
+	}
+	code := x86.Segment{Sel: codeSelector, Limit: 0xffffffff, Attr: 0xc9b}
+	data := x86.Segment{Sel: dataSelector, Limit: 0xffffffff, Attr: 0xc93}
+	var s x86.State
+	s.Seg = [6]x86.Segment{data, code, data, data, data, data}
+	s.LDTR = x86.Segment{Attr: 0x82}
+	s.TR = x86.Segment{Attr: 0x8b, Limit: 0xffff}
+	s.GDTR = x86.DescTable{Base: gdtAddr, Limit: gdtLimit}
+	s.IDTR = x86.DescTable{Base: 0, Limit: ivtLimit}
+	s.CR0 = x86.CR0PE | x86.CR0ET
+	s.RIP = uint64(bi.Entry)
+	s.RFLAGS = 0x6 // as QEMU's option ROM leaves it: PF set, IF clear
+	s.DR[6] = 0xffff0ff0
+	s.DR[7] = 0x400
+	// Leftovers of QEMU's option ROM, reproduced so register dumps agree.
+	s.GPR[x86.RAX] = multibootMagic
+	s.GPR[x86.RBX] = uint64(bi.MBI)
+	s.GPR[x86.RCX] = uint64(bi.Entry)
+	s.GPR[x86.RDX] = uint64(bi.MemUpper&0xffff0000 | 0x511)
+	s.GPR[x86.RDI] = uint64(bits.ReverseBytes32(bi.LoadLow))
+	s.GPR[x86.RSP] = initialESP
+	vm.CPU.SetState(&s)
+	vm.CPU.Invalidate()
+	return bi, nil
+}
+
+// Run runs the VM until the guest exits, shuts down, halts for good or hits
+// a limit. ctx cancellation stops it like a timeout.
+func (vm *VM) Run(ctx context.Context) Result {
+	const chunk = 1 << 22 // instructions between wall-clock and context checks
+	var deadline time.Time
+	if vm.cfg.Timeout > 0 {
+		deadline = time.Now().Add(vm.cfg.Timeout)
+	}
+	c := vm.CPU
+	for {
+		limit := c.Insns + chunk
+		if vm.cfg.MaxInsns != 0 && limit > vm.cfg.MaxInsns {
+			limit = vm.cfg.MaxInsns
+		}
+		ex := c.Run(limit)
+		switch ex.Reason {
+		case x86.ExitStop:
+			if vm.exited {
+				return Result{Outcome: OutcomeDebugExit, Status: vm.exitStatus,
+					Detail: fmt.Sprintf("isa-debug-exit: status %d", vm.exitStatus), Insns: c.Insns}
+			}
+		case x86.ExitShutdown:
+			return Result{Outcome: OutcomeTripleFault, Status: ExitTripleFault,
+				Detail: "triple fault: " + ex.Detail, Insns: c.Insns}
+		case x86.ExitHalt:
+			// No interrupt source exists yet, so a halted CPU never wakes.
+			return Result{Outcome: OutcomeHalted, Status: ExitHalted,
+				Detail: fmt.Sprintf("guest halted at rip %#x with nothing to wake it", c.RIP), Insns: c.Insns}
+		case x86.ExitUnsupported:
+			return Result{Outcome: OutcomeUnsupported, Status: ExitUnsupported,
+				Detail: "unsupported: " + ex.Detail, Insns: c.Insns}
+		}
+		if vm.cfg.MaxInsns != 0 && c.Insns >= vm.cfg.MaxInsns {
+			return Result{Outcome: OutcomeLimit, Status: ExitLimit,
+				Detail: fmt.Sprintf("instruction limit of %d reached at rip %#x", vm.cfg.MaxInsns, c.RIP), Insns: c.Insns}
+		}
+		if (!deadline.IsZero() && time.Now().After(deadline)) || ctx.Err() != nil {
+			return Result{Outcome: OutcomeLimit, Status: ExitLimit,
+				Detail: fmt.Sprintf("timeout after %d instructions at rip %#x", c.Insns, c.RIP), Insns: c.Insns}
+		}
+	}
+}

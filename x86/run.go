@@ -1,0 +1,165 @@
+package x86
+
+import "fmt"
+
+// ExitReason says why Run returned.
+type ExitReason uint8
+
+// Exit reasons.
+const (
+	ExitBudget      ExitReason = iota // the instruction budget ran out
+	ExitStop                          // RequestStop was called (e.g. isa-debug-exit)
+	ExitHalt                          // HLT with no interrupt to wake the CPU
+	ExitShutdown                      // triple fault: the CPU entered shutdown
+	ExitUnsupported                   // the guest used a feature govmm does not model
+)
+
+var exitNames = [...]string{"budget", "stop", "halt", "shutdown", "unsupported"}
+
+func (r ExitReason) String() string {
+	if int(r) < len(exitNames) {
+		return exitNames[r]
+	}
+	return fmt.Sprintf("ExitReason(%d)", r)
+}
+
+// Exit describes why Run returned.
+type Exit struct {
+	Reason ExitReason
+	// Detail explains a shutdown or an unsupported feature in one line.
+	Detail string
+}
+
+// unsupportedPanic stops the CPU on a feature it does not model.
+type unsupportedPanic struct{}
+
+func (c *CPU) unsupported(format string, args ...any) {
+	c.detail = fmt.Sprintf(format, args...)
+	panic(unsupportedPanic{})
+}
+
+// Run executes instructions until an exit condition or until Insns reaches
+// limit.
+func (c *CPU) Run(limit uint64) Exit {
+	c.stopReq = false
+	for {
+		if c.halted {
+			return Exit{Reason: ExitHalt}
+		}
+		r, stop := c.runBatch(limit)
+		if stop {
+			return r
+		}
+	}
+}
+
+// runBatch runs the hot loop until something needs the outer loop: an exit,
+// or a fault (recovered here and delivered).
+func (c *CPU) runBatch(limit uint64) (ex Exit, stop bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			switch r.(type) {
+			case faultPanic:
+				ex, stop = c.handleFault()
+			case unsupportedPanic:
+				ex, stop = Exit{Reason: ExitUnsupported, Detail: c.detail}, true
+			default:
+				panic(r)
+			}
+		}
+	}()
+	for c.Insns < limit {
+		if c.stopReq {
+			c.stopReq = false
+			return Exit{Reason: ExitStop}, true
+		}
+		ip := c.RIP
+		cs := &c.Seg[CS]
+		var in *Inst
+		if c.mode == Mode64 {
+			in = c.fetch(ip)
+			c.next = ip + uint64(in.Len)
+		} else {
+			in = c.fetch((cs.Base + ip) & 0xffffffff)
+			if ip+uint64(in.Len)-1 > uint64(cs.Limit) {
+				c.raiseGP(0)
+			}
+			c.next = ip + uint64(in.Len)
+			if c.mode == Mode16 {
+				c.next &= 0xffff
+			}
+		}
+		in.exec(c, in)
+		c.RIP = c.next
+		c.Insns++
+		if c.halted {
+			return Exit{Reason: ExitHalt}, true
+		}
+	}
+	return Exit{Reason: ExitBudget}, true
+}
+
+// handleFault delivers the exception recorded in c.fault (the instruction
+// that raised it did not complete), escalating to #DF and shutdown.
+func (c *CPU) handleFault() (Exit, bool) {
+	f := c.fault
+	ev := Event{Vector: f.vector, Kind: EventException, HasError: f.hasErr, Error: f.err}
+	retRIP := c.RIP
+	if f.soft {
+		ev.Kind = f.kind
+		ev.Soft = true
+		retRIP = c.next
+	}
+	if f.setCR2 {
+		c.CR2 = f.cr2
+	}
+	if !c.raiseEvent(ev, retRIP) {
+		return Exit{Reason: ExitShutdown, Detail: c.detail}, true
+	}
+	return Exit{}, false
+}
+
+// raiseEvent delivers ev and any exceptions its delivery raises, with the
+// double-fault rules. It reports false when the CPU shuts down.
+func (c *CPU) raiseEvent(ev Event, retRIP uint64) bool {
+	for {
+		if c.tryDeliver(ev, retRIP) {
+			return true
+		}
+		f := c.fault
+		if f.setCR2 {
+			c.CR2 = f.cr2
+		}
+		second := Event{Vector: f.vector, Kind: EventException, HasError: f.hasErr, Error: f.err}
+		first := exceptionClass(ev.Vector)
+		if ev.Kind != EventException {
+			first = 0
+		}
+		switch {
+		case first == 3:
+			c.detail = fmt.Sprintf("triple fault: exception %d while delivering #DF", f.vector)
+			c.halted = false
+			return false
+		case first == 1 && exceptionClass(f.vector) == 1,
+			first == 2 && (exceptionClass(f.vector) == 1 || f.vector == VecPF):
+			second = Event{Vector: VecDF, Kind: EventException, HasError: true}
+		}
+		ev = second
+		retRIP = c.RIP
+	}
+}
+
+// tryDeliver delivers ev, reporting false (with c.fault set) if a fault was
+// raised during delivery.
+func (c *CPU) tryDeliver(ev Event, retRIP uint64) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, isFault := r.(faultPanic); !isFault {
+				panic(r)
+			}
+			ok = false
+		}
+	}()
+	c.deliver(ev, retRIP)
+	return true
+}
