@@ -131,6 +131,10 @@ func (vm *VM) ReadMMIO(addr uint64, data []byte) {
 	}
 }
 
+// AckInterrupt implements x86.Platform. No interrupt controller exists yet,
+// so there is never an interrupt to acknowledge.
+func (vm *VM) AckInterrupt() (uint8, bool) { return 0, false }
+
 // WriteMMIO implements x86.Platform: writes to unassigned memory are dropped.
 func (vm *VM) WriteMMIO(addr uint64, data []byte) { vm.mmio.Write(addr, data) }
 

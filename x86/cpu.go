@@ -154,6 +154,14 @@ type State struct {
 	DR                      [8]uint64 // DR4/DR5 are aliases and unused
 
 	CPL uint8
+
+	// System-call and miscellaneous MSRs that belong to the VMCB save area.
+	STAR, LSTAR, CSTAR, SFMASK uint64
+	KernelGSBase               uint64
+	SysenterCS                 uint64
+	SysenterESP, SysenterEIP   uint64
+	PAT                        uint64
+	DebugCtl                   uint64
 }
 
 // Platform is what the CPU needs from the machine around it. Calls happen only
@@ -167,6 +175,9 @@ type Platform interface {
 	ReadMMIO(addr uint64, data []byte)
 	// WriteMMIO writes data at a physical address outside RAM.
 	WriteMMIO(addr uint64, data []byte)
+	// AckInterrupt acknowledges the external interrupt the CPU is taking
+	// and returns its vector; ok is false for a spurious one (none left).
+	AckInterrupt() (vector uint8, ok bool)
 }
 
 // CPU is one software AMD64 processor.
@@ -183,6 +194,24 @@ type CPU struct {
 
 	// Insns counts retired instructions; it is the CPU's clock.
 	Insns uint64
+
+	// CPUID is the processor model CPUID reports.
+	CPUID CPUIDModel
+	// TSCPerInsn is how many TSC ticks one retired instruction takes.
+	TSCPerInsn uint64
+
+	// x87 control state (the register stack is not modelled).
+	fcw, fsw, ftw uint16
+
+	// MSRs outside the VMCB save area.
+	tscOffset uint64    // TSC = Insns*TSCPerInsn + tscOffset
+	apicBase  uint64    // APIC_BASE MSR
+	tscAux    uint64    // TSC_AUX (RDTSCP's ECX)
+	perfCtl   [4]uint64 // PerfEvtSel0-3 (0xC0010000-3): stored, no counting
+	perfCtr   [4]uint64 // PerfCtr0-3 (0xC0010004-7)
+	hwcr      uint64    // HWCR (0xC0010015)
+	VMHsavePA uint64    // VM_HSAVE_PA (0xC0010117)
+	VMCR      uint64    // VM_CR (0xC0010114)
 
 	mode Mode // decoding mode, derived from CS and EFER.LMA
 
@@ -204,8 +233,18 @@ type CPU struct {
 	implicitSV bool  // current accesses are implicit supervisor accesses (descriptor tables, TSS)
 	deliverCPL uint8 // privilege of the stack being built during event delivery
 
-	stopReq bool // set by RequestStop; checked once per instruction
-	halted  bool // HLT executed; cleared by an interrupt or by the VM
+	// attn is non-zero when the hot loop must take the slow step (attn*).
+	attn   uint32
+	halted bool // HLT executed; cleared by an interrupt or by the VM
+
+	bpExec uint8  // DR7-enabled instruction breakpoints (bit i = DRi)
+	bpData uint8  // DR7-enabled data breakpoints
+	dbHits uint64 // data breakpoints hit by the current instruction (DR6 B-bits)
+	keepRF bool   // the current instruction (IRET) set RF for the next one
+
+	// acActive is CR0.AM && RFLAGS.AC && CPL 3: alignment checking is on,
+	// so data accesses bypass the soft TLB and are checked.
+	acActive bool
 
 	// intShadow is the value of Insns during which interrupts are blocked by
 	// STI or MOV/POP SS (the instruction after them); 0 when none.
@@ -215,13 +254,14 @@ type CPU struct {
 	tlb   tlb
 	icode icache
 
-	scratch Inst // decode target for instructions that cannot be cached
+	scratch     Inst // decode target for instructions that cannot be cached
+	decodeLimit bool // decode only from the given bytes (DecodeLen)
 }
 
 // New returns a CPU over ram in the state the AMD64 architecture defines after
 // RESET (real mode, CS:IP = F000:FFF0).
 func New(ram []byte, p Platform) *CPU {
-	c := &CPU{RAM: ram, Platform: p}
+	c := &CPU{RAM: ram, Platform: p, CPUID: DefaultCPUID(), TSCPerInsn: 1}
 	c.Reset()
 	return c
 }
@@ -242,6 +282,9 @@ func (c *CPU) Reset() {
 	c.TR = Segment{Limit: 0xffff, Attr: SegAttrP | 0x3}
 	c.DR[6] = 0xffff0ff0
 	c.DR[7] = 0x400
+	c.PAT = 0x0007040600070406
+	c.fcw, c.ftw = 0x40, 0x5555 // x87 state after RESET (before FNINIT)
+	c.apicBase = 0xfee00900     // BSP, xAPIC enabled
 	c.lazyOp = lazyNone
 	c.Refresh()
 }
@@ -252,6 +295,7 @@ func (c *CPU) SetState(s *State) {
 	c.RFLAGS |= flagRes1
 	c.lazyOp = lazyNone
 	c.Refresh()
+	c.debugChanged()
 }
 
 // GetState returns the architectural state with RFLAGS materialized.
@@ -264,9 +308,19 @@ func (c *CPU) GetState() State {
 // Refresh recomputes state derived from control registers and CS (decoding
 // mode, TLB contents). Call it after changing State directly.
 func (c *CPU) Refresh() {
+	c.updateAC()
 	c.updateMode()
 	c.tlb.flushAll()
 	c.icode.resetFetch()
+}
+
+// updateAC recomputes whether alignment checking is active.
+func (c *CPU) updateAC() {
+	ac := c.CR0&CR0AM != 0 && c.RFLAGS&FlagAC != 0 && c.CPL == 3
+	if ac != c.acActive {
+		c.acActive = ac
+		c.tlb.flushAll()
+	}
 }
 
 func (c *CPU) updateMode() {
@@ -285,4 +339,22 @@ func (c *CPU) Mode() Mode { return c.mode }
 
 // RequestStop makes Run return ExitStop at the next instruction boundary.
 // Devices call it (through the VM) from inside an I/O access.
-func (c *CPU) RequestStop() { c.stopReq = true }
+func (c *CPU) RequestStop() { c.attn |= attnStop }
+
+// SetINTR sets the level of the external interrupt line (from the PIC or the
+// local APIC). The vector is taken from Platform.AckInterrupt when the CPU
+// recognises the interrupt.
+func (c *CPU) SetINTR(level bool) {
+	if level {
+		c.attn |= attnIntr
+	} else {
+		c.attn &^= attnIntr
+	}
+}
+
+// RaiseNMI makes an NMI pending; it is taken at the next instruction boundary
+// where NMIs are not blocked.
+func (c *CPU) RaiseNMI() { c.attn |= attnNMI }
+
+// Halted reports whether the CPU is in the HLT state.
+func (c *CPU) Halted() bool { return c.halted }

@@ -18,6 +18,7 @@ const (
 	fNo64                        // #UD in 64-bit mode
 	fLock                        // LOCK allowed (with a memory destination)
 	fGrpImm                      // F6/F7: immediate only for /0 and /1
+	fRegOnly                     // ModRM always names registers, whatever mod says (MOV CR/DR)
 )
 
 // opEntry is one row of an opcode map.
@@ -43,6 +44,9 @@ func (d *decoder) byte() byte {
 		d.c.raiseGP(0)
 	}
 	if d.n >= len(d.buf) {
+		if d.c.decodeLimit {
+			d.c.raiseGP(0) // DecodeLen: the input ended inside the instruction
+		}
 		d.refill()
 	}
 	b := d.buf[d.n]
@@ -173,7 +177,7 @@ prefixes:
 		m := d.byte()
 		in.ModRM = m
 		in.Reg = (m>>3)&7 | (rex&4)<<1
-		if m >= 0xc0 {
+		if m >= 0xc0 || f&fRegOnly != 0 {
 			in.RM = m&7 | (rex&1)<<3
 		} else {
 			in.IsMem = true
@@ -181,6 +185,9 @@ prefixes:
 		}
 	} else if op < 0x100 {
 		in.Reg = b&7 | (rex&1)<<3 // +r forms take the register from the opcode
+	}
+	if (op == 0xc4 || op == 0xc5) && !in.IsMem {
+		in.exec = execUD // VEX prefix in legacy modes; AVX is not implemented
 	}
 	if seg != segNone {
 		in.Seg = seg
@@ -243,10 +250,28 @@ prefixes:
 			}
 		}
 	}
-	if pfx&pfxLock != 0 && (f&fLock == 0 || !in.IsMem) {
+	if pfx&pfxLock != 0 && (f&fLock == 0 || !in.IsMem || !lockableReg(op, (in.ModRM>>3)&7)) {
 		in.exec = execUD // LOCK on an instruction that does not allow it
 	}
 	in.Len = uint8(d.n)
+}
+
+// lockableReg refines fLock for group opcodes whose ModRM.reg selects the
+// operation: LOCK is valid only for the read-modify-write members.
+func lockableReg(op uint16, reg uint8) bool {
+	switch op {
+	case 0x80, 0x81, 0x82, 0x83:
+		return reg != 7 // not CMP
+	case 0xf6, 0xf7:
+		return reg == 2 || reg == 3 // NOT, NEG
+	case 0xfe, 0xff:
+		return reg <= 1 // INC, DEC
+	case 0x1ba:
+		return reg >= 5 // BTS, BTR, BTC
+	case 0x1c7:
+		return reg == 1 // CMPXCHG8B/16B
+	}
+	return true
 }
 
 // modrmMem decodes the memory form of a ModRM byte (with SIB and

@@ -318,5 +318,6 @@ func (c *CPU) setCPL(cpl uint8) {
 		c.CPL = cpl
 		c.tlb.flushAll()
 		c.icode.resetFetch()
+		c.updateAC()
 	}
 }

@@ -100,6 +100,11 @@ func (c *CPU) raiseUD() { c.raise(VecUD, 0) }
 
 func execUD(c *CPU, in *Inst) { c.raiseUD() }
 
+// isUD reports whether a handler is the decode-time #UD handler.
+func isUD(f func(*CPU, *Inst)) bool {
+	return f == nil || funcID(f) == funcID(execUD)
+}
+
 // exceptionClass is used for the double-fault rules (AMD APM vol. 2, 8.2.9).
 func exceptionClass(v uint8) int {
 	switch v {

@@ -99,12 +99,9 @@ func (c *CPU) setFlagsFromPop(v uint64, size uint8) {
 	if size == 2 {
 		changeable &= 0xffff
 	}
-	old := c.RFLAGS
+	// POPF that sets IF does not start an interrupt shadow (only STI and
+	// MOV/POP SS do).
 	c.lazyOp = lazyNone
-	c.RFLAGS = old&^changeable | v&changeable | flagRes1
-	if old&FlagIF == 0 && c.RFLAGS&FlagIF != 0 {
-		// POPF that sets IF does not start an interrupt shadow (only STI and
-		// MOV/POP SS do).
-		_ = old
-	}
+	c.RFLAGS = c.RFLAGS&^changeable | v&changeable | flagRes1
+	c.updateAC()
 }

@@ -52,11 +52,30 @@ func (c *CPU) translate(lin uint64, acc int) uint64 {
 		pa = c.walk(lin, acc)
 	}
 	page := pa &^ 0xfff
+	if c.noTLB() {
+		// Data breakpoints or alignment checks: every access must come
+		// back here to be checked.
+		return pa
+	}
 	if page < uint64(len(c.RAM)) && !(acc == accWrite && c.icode.isCode(page)) {
 		c.tlb.e[acc][(lin>>12)&tlbMask] = tlbEntry{tag: lin>>12 | tlbValid, pa: page}
 	}
 	return pa
 }
+
+// accessChecks applies alignment checking and records data breakpoints for
+// an access that reached the slow path.
+func (c *CPU) accessChecks(lin uint64, size uint8, write bool) {
+	if c.acActive && lin&uint64(size-1) != 0 && !c.implicitSV {
+		c.raise(VecAC, 0)
+	}
+	if c.bpData != 0 {
+		c.checkDataBP(lin, size, write)
+	}
+}
+
+// noTLB reports whether data accesses must bypass the soft TLB.
+func (c *CPU) noTLB() bool { return c.bpData != 0 || c.acActive }
 
 // physRead reads size bytes at physical address pa (RAM or MMIO).
 func (c *CPU) physRead(pa uint64, size uint8) uint64 {
@@ -90,6 +109,7 @@ func (c *CPU) physWrite(pa uint64, size uint8, v uint64) {
 // readSlow reads size bytes at a linear address through translation, byte by
 // byte when the access crosses a page.
 func (c *CPU) readSlow(lin uint64, size uint8) uint64 {
+	c.accessChecks(lin, size, false)
 	if lin&0xfff+uint64(size) <= 0x1000 {
 		return c.physRead(c.translate(lin, accRead), size)
 	}
@@ -113,6 +133,7 @@ func (c *CPU) readSlow(lin uint64, size uint8) uint64 {
 
 // writeSlow writes size bytes at a linear address through translation.
 func (c *CPU) writeSlow(lin uint64, size uint8, v uint64) {
+	c.accessChecks(lin, size, true)
 	if lin&0xfff+uint64(size) <= 0x1000 {
 		c.physWrite(c.translate(lin, accWrite), size, v)
 		return

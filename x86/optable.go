@@ -35,6 +35,10 @@ func init() {
 	t[0x17] = opEntry{fNo64, execPopSeg}
 	t[0x1e] = opEntry{fNo64, execPushSeg}
 	t[0x1f] = opEntry{fNo64, execPopSeg}
+	t[0x27] = opEntry{fNo64, execDaa}
+	t[0x2f] = opEntry{fNo64, execDas}
+	t[0x37] = opEntry{fNo64, execAaa}
+	t[0x3f] = opEntry{fNo64, execAaa}
 	/* 0x40 - 0x4f: INC/DEC r (REX prefixes in 64-bit mode) */
 	for r := 0x40; r < 0x50; r++ {
 		t[r] = opEntry{fNo64, execIncDecReg}
@@ -46,11 +50,16 @@ func init() {
 	}
 	t[0x60] = opEntry{fNo64, execPusha}
 	t[0x61] = opEntry{fNo64, execPopa}
+	t[0x62] = opEntry{fModRM | fNo64, execBound}
 	t[0x63] = opEntry{fModRM, execArplOrMovsxd}
 	t[0x68] = opEntry{fDef64 | fImmZ, execPushI}
 	t[0x69] = opEntry{fModRM | fImmZ, execImul3}
 	t[0x6a] = opEntry{fDef64 | fImm8, execPushI}
 	t[0x6b] = opEntry{fModRM | fImm8, execImul3}
+	t[0x6c] = opEntry{fByte, execIns}
+	t[0x6d] = opEntry{0, execIns}
+	t[0x6e] = opEntry{fByte, execOuts}
+	t[0x6f] = opEntry{0, execOuts}
 	/* 0x70 - 0x7f: Jcc rel8 */
 	for cc := 0x70; cc < 0x80; cc++ {
 		t[cc] = opEntry{fDef64 | fImm8, execJcc}
@@ -79,6 +88,7 @@ func init() {
 	t[0x98] = opEntry{0, execCbw}
 	t[0x99] = opEntry{0, execCwd}
 	t[0x9a] = opEntry{fFar | fNo64, execCallFar}
+	t[0x9b] = opEntry{0, execWait}
 	t[0x9c] = opEntry{fDef64, execPushf}
 	t[0x9d] = opEntry{fDef64, execPopf}
 	t[0x9e] = opEntry{0, execSahf}
@@ -88,6 +98,16 @@ func init() {
 	t[0xa1] = opEntry{fMoffs, execMovMoffs}
 	t[0xa2] = opEntry{fByte | fMoffs, execMovMoffs}
 	t[0xa3] = opEntry{fMoffs, execMovMoffs}
+	t[0xa4] = opEntry{fByte, execMovs}
+	t[0xa5] = opEntry{0, execMovs}
+	t[0xa6] = opEntry{fByte, execCmps}
+	t[0xa7] = opEntry{0, execCmps}
+	t[0xaa] = opEntry{fByte, execStos}
+	t[0xab] = opEntry{0, execStos}
+	t[0xac] = opEntry{fByte, execLods}
+	t[0xad] = opEntry{0, execLods}
+	t[0xae] = opEntry{fByte, execScas}
+	t[0xaf] = opEntry{0, execScas}
 	t[0xa8] = opEntry{fByte | fImm8u, execTestAI}
 	t[0xa9] = opEntry{fImmZ, execTestAI}
 	/* 0xb0 - 0xbf */
@@ -96,6 +116,8 @@ func init() {
 		t[r+8] = opEntry{fImmV, execMovRI}
 	}
 	/* 0xc0 - 0xcf */
+	t[0xc0] = opEntry{mEbGb | fImm8u, execGrp2}
+	t[0xc1] = opEntry{mEvGv | fImm8u, execGrp2}
 	t[0xc2] = opEntry{fDef64 | fImm16, execRet}
 	t[0xc3] = opEntry{fDef64, execRet}
 	t[0xc4] = opEntry{fModRM | fNo64, execLoadFar}
@@ -111,7 +133,16 @@ func init() {
 	t[0xce] = opEntry{fNo64, execInto}
 	t[0xcf] = opEntry{0, execIret}
 	/* 0xd0 - 0xdf */
+	t[0xd0] = opEntry{mEbGb, execGrp2}
+	t[0xd1] = opEntry{mEvGv, execGrp2}
+	t[0xd2] = opEntry{mEbGb, execGrp2}
+	t[0xd3] = opEntry{mEvGv, execGrp2}
+	t[0xd4] = opEntry{fImm8u | fNo64, execAam}
+	t[0xd5] = opEntry{fImm8u | fNo64, execAad}
 	t[0xd7] = opEntry{fByte, execXlat}
+	for op := 0xd8; op < 0xe0; op++ {
+		t[op] = opEntry{fModRM, execX87}
+	}
 	/* 0xe0 - 0xef */
 	for op := 0xe0; op < 0xe4; op++ {
 		t[op] = opEntry{fDef64 | fImm8, execLoop}
@@ -144,6 +175,36 @@ func init() {
 	t[0xff] = opEntry{mEvGv | fLock, execGrp5}
 
 	u := &opTable0F
+	/* 0F 00 - 0F 3F: system */
+	u[0x00] = opEntry{fModRM, execGrp6}
+	u[0x01] = opEntry{fModRM, execGrp7}
+	u[0x02] = opEntry{fModRM, execLarLsl}
+	u[0x03] = opEntry{fModRM, execLarLsl}
+	u[0x05] = opEntry{0, execSyscall}
+	u[0x06] = opEntry{0, execClts}
+	u[0x07] = opEntry{0, execSysret}
+	u[0x08] = opEntry{0, execInvd}
+	u[0x09] = opEntry{0, execInvd}
+	u[0x0b] = opEntry{0, execUD2}
+	u[0x0d] = opEntry{fModRM, execNopModRM} // PREFETCH/PREFETCHW
+	for op := 0x18; op < 0x20; op++ {
+		u[op] = opEntry{fModRM, execNopModRM} // hint NOPs, ENDBR64 (F3 0F 1E FA)
+	}
+	u[0x20] = opEntry{fModRM | fRegOnly, execMovCR}
+	u[0x21] = opEntry{fModRM | fRegOnly, execMovDR}
+	u[0x22] = opEntry{fModRM | fRegOnly, execMovCR}
+	u[0x23] = opEntry{fModRM | fRegOnly, execMovDR}
+	u[0x30] = opEntry{0, execWrmsr}
+	u[0x31] = opEntry{0, execRdtsc}
+	u[0x32] = opEntry{0, execRdmsr}
+	u[0x33] = opEntry{0, execRdpmc}
+	u[0x34] = opEntry{0, execSysenter}
+	u[0x35] = opEntry{0, execSysexit}
+	u[0xa2] = opEntry{0, execCPUID}
+	u[0xaa] = opEntry{0, execUD2} // RSM: #UD outside SMM
+	u[0xae] = opEntry{fModRM, execGrp15}
+	u[0xb9] = opEntry{fModRM, execUD2}
+	u[0xff] = opEntry{fModRM, execUD2}
 	/* 0F 40 - 0F 4F: CMOVcc */
 	for cc := 0x40; cc < 0x50; cc++ {
 		u[cc] = opEntry{fModRM, execCmov}
@@ -160,6 +221,23 @@ func init() {
 	u[0xa1] = opEntry{fDef64, execPopSeg}
 	u[0xa8] = opEntry{fDef64, execPushSeg}
 	u[0xa9] = opEntry{fDef64, execPopSeg}
+	u[0xa4] = opEntry{fModRM | fImm8u, execShd}
+	u[0xa5] = opEntry{fModRM, execShd}
+	u[0xac] = opEntry{fModRM | fImm8u, execShd}
+	u[0xad] = opEntry{fModRM, execShd}
+	u[0xa3] = opEntry{fModRM, execBt}
+	u[0xab] = opEntry{fModRM | fLock, execBt}
+	u[0xb3] = opEntry{fModRM | fLock, execBt}
+	u[0xbb] = opEntry{fModRM | fLock, execBt}
+	u[0xba] = opEntry{fModRM | fImm8u | fLock, execBt}
+	u[0xbc] = opEntry{fModRM, execBsfBsr}
+	u[0xbd] = opEntry{fModRM, execBsfBsr}
+	u[0xb8] = opEntry{fModRM, execPopcnt}
+	u[0xc0] = opEntry{fModRM | fByte | fLock, execXadd}
+	u[0xc1] = opEntry{fModRM | fLock, execXadd}
+	u[0xb0] = opEntry{fModRM | fByte | fLock, execCmpxchg}
+	u[0xb1] = opEntry{fModRM | fLock, execCmpxchg}
+	u[0xc7] = opEntry{fModRM | fLock, execGrp9}
 	u[0xaf] = opEntry{fModRM, execImul3}
 	u[0xb2] = opEntry{fModRM, execLoadFar}
 	u[0xb4] = opEntry{fModRM, execLoadFar}

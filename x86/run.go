@@ -41,10 +41,12 @@ func (c *CPU) unsupported(format string, args ...any) {
 // Run executes instructions until an exit condition or until Insns reaches
 // limit.
 func (c *CPU) Run(limit uint64) Exit {
-	c.stopReq = false
 	for {
 		if c.halted {
-			return Exit{Reason: ExitHalt}
+			if !c.interruptDeliverable() {
+				return Exit{Reason: ExitHalt}
+			}
+			c.halted = false
 		}
 		r, stop := c.runBatch(limit)
 		if stop {
@@ -69,26 +71,13 @@ func (c *CPU) runBatch(limit uint64) (ex Exit, stop bool) {
 		}
 	}()
 	for c.Insns < limit {
-		if c.stopReq {
-			c.stopReq = false
-			return Exit{Reason: ExitStop}, true
-		}
-		ip := c.RIP
-		cs := &c.Seg[CS]
-		var in *Inst
-		if c.mode == Mode64 {
-			in = c.fetch(ip)
-			c.next = ip + uint64(in.Len)
-		} else {
-			in = c.fetch((cs.Base + ip) & 0xffffffff)
-			if ip+uint64(in.Len)-1 > uint64(cs.Limit) {
-				c.raiseGP(0)
+		if c.attn != 0 || c.RFLAGS&(FlagTF|FlagRF) != 0 {
+			if ex, stop := c.slowStep(); stop {
+				return ex, true
 			}
-			c.next = ip + uint64(in.Len)
-			if c.mode == Mode16 {
-				c.next &= 0xffff
-			}
+			continue
 		}
+		in := c.fetchCurrent()
 		in.exec(c, in)
 		c.RIP = c.next
 		c.Insns++
@@ -97,6 +86,107 @@ func (c *CPU) runBatch(limit uint64) (ex Exit, stop bool) {
 		}
 	}
 	return Exit{Reason: ExitBudget}, true
+}
+
+// fetchCurrent returns the instruction at CS:RIP and sets c.next.
+func (c *CPU) fetchCurrent() *Inst {
+	ip := c.RIP
+	if c.mode == Mode64 {
+		in := c.fetch(ip)
+		c.next = ip + uint64(in.Len)
+		return in
+	}
+	cs := &c.Seg[CS]
+	in := c.fetch((cs.Base + ip) & 0xffffffff)
+	if ip+uint64(in.Len)-1 > uint64(cs.Limit) {
+		c.raiseGP(0)
+	}
+	c.next = ip + uint64(in.Len)
+	if c.mode == Mode16 {
+		c.next &= 0xffff
+	}
+	return in
+}
+
+// interruptDeliverable reports whether an NMI or an external interrupt can
+// be taken at this instruction boundary.
+func (c *CPU) interruptDeliverable() bool {
+	if c.Insns <= c.intShadow && c.intShadow != 0 {
+		return false
+	}
+	if c.attn&attnNMI != 0 && !c.nmiBlocked {
+		return true
+	}
+	return c.attn&attnIntr != 0 && c.RFLAGS&FlagIF != 0
+}
+
+// slowStep runs one instruction with everything the hot loop skips:
+// stop requests, interrupt recognition, breakpoints, single-step and RF.
+func (c *CPU) slowStep() (Exit, bool) {
+	if c.attn&attnStop != 0 {
+		c.attn &^= attnStop
+		return Exit{Reason: ExitStop}, true
+	}
+	shadow := c.intShadow != 0 && c.Insns <= c.intShadow
+	if !shadow {
+		if c.attn&attnNMI != 0 && !c.nmiBlocked {
+			c.attn &^= attnNMI
+			c.nmiBlocked = true
+			c.halted = false
+			if !c.raiseEvent(Event{Vector: VecNMI, Kind: EventNMI}, c.RIP) {
+				return Exit{Reason: ExitShutdown, Detail: c.detail}, true
+			}
+			return Exit{}, false
+		}
+		if c.attn&attnIntr != 0 && c.RFLAGS&FlagIF != 0 {
+			vec, ok := c.Platform.AckInterrupt()
+			if ok {
+				c.halted = false
+				if !c.raiseEvent(Event{Vector: vec, Kind: EventExtInt}, c.RIP) {
+					return Exit{Reason: ExitShutdown, Detail: c.detail}, true
+				}
+				return Exit{}, false
+			}
+		}
+	}
+	if c.halted {
+		return Exit{Reason: ExitHalt}, true
+	}
+	in := c.fetchCurrent()
+	lin := c.RIP
+	if c.mode != Mode64 {
+		lin = (c.Seg[CS].Base + c.RIP) & 0xffffffff
+	}
+	if c.bpExec != 0 && c.RFLAGS&FlagRF == 0 {
+		if hit := c.checkExecBP(lin); hit != 0 {
+			c.DR[6] = c.DR[6]&^0xf | hit | dr6Fixed
+			c.raise(VecDB, 0)
+		}
+	}
+	tf := c.RFLAGS&FlagTF != 0
+	c.dbHits = 0
+	c.keepRF = false
+	in.exec(c, in)
+	c.RIP = c.next
+	c.Insns++
+	if c.RFLAGS&FlagRF != 0 && !c.keepRF {
+		c.RFLAGS &^= FlagRF // RF lasts for one completed instruction
+	}
+	c.keepRF = false
+	if tf || c.dbHits != 0 {
+		c.DR[6] = c.DR[6]&^0xf | c.dbHits | dr6Fixed
+		if tf {
+			c.DR[6] |= dr6BS
+		}
+		c.dbHits = 0
+		if !c.raiseEvent(Event{Vector: VecDB, Kind: EventException}, c.RIP) {
+			return Exit{Reason: ExitShutdown, Detail: c.detail}, true
+		}
+	}
+	if c.halted {
+		return Exit{Reason: ExitHalt}, true
+	}
+	return Exit{}, false
 }
 
 // handleFault delivers the exception recorded in c.fault (the instruction
