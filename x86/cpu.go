@@ -235,7 +235,6 @@ type CPU struct {
 
 	// attn is non-zero when the hot loop must take the slow step (attn*).
 	attn   uint32
-	halted bool // HLT executed; cleared by an interrupt or by the VM
 
 	bpExec uint8  // DR7-enabled instruction breakpoints (bit i = DRi)
 	bpData uint8  // DR7-enabled data breakpoints
@@ -357,4 +356,13 @@ func (c *CPU) SetINTR(level bool) {
 func (c *CPU) RaiseNMI() { c.attn |= attnNMI }
 
 // Halted reports whether the CPU is in the HLT state.
-func (c *CPU) Halted() bool { return c.halted }
+func (c *CPU) Halted() bool { return c.attn&attnHalt != 0 }
+
+// setHalted enters or leaves the HLT state.
+func (c *CPU) setHalted(h bool) {
+	if h {
+		c.attn |= attnHalt
+	} else {
+		c.attn &^= attnHalt
+	}
+}

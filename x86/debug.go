@@ -26,6 +26,7 @@ const (
 	attnIntr              // the INTR line is asserted
 	attnNMI               // an NMI is pending
 	attnDebug             // a breakpoint is enabled in DR7
+	attnHalt              // HLT: the CPU waits for an interrupt
 )
 
 // debugChanged recomputes the breakpoint state after DR0-DR7 change.

@@ -254,6 +254,7 @@ prefixes:
 		in.exec = execUD // LOCK on an instruction that does not allow it
 	}
 	in.Len = uint8(d.n)
+	specialise(in)
 }
 
 // lockableReg refines fLock for group opcodes whose ModRM.reg selects the

@@ -108,7 +108,7 @@ func execHlt(c *CPU, in *Inst) {
 	if c.CPL != 0 && c.CR0&CR0PE != 0 {
 		c.raiseGP(0)
 	}
-	c.halted = true
+	c.setHalted(true)
 }
 
 // CC: INT3.

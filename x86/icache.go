@@ -1,9 +1,20 @@
 package x86
 
+// instChunk is a block of decoded instructions. Chunks never move once
+// allocated, so pointers to their Insts (Inst.succ) stay valid.
+type instChunk [64]Inst
+
 // codePage holds the decoded instructions of one physical page.
 type codePage struct {
-	slot  [4096]uint16 // per byte offset: 0 = not decoded, else index+1 into insts
-	insts []Inst
+	slot   [4096]uint16 // per byte offset: 0 = not decoded, else index+1 into the chunks
+	n      int          // instructions stored
+	chunks []*instChunk
+}
+
+// at returns the instruction stored under slot value s (s > 0).
+func (cp *codePage) at(s uint16) *Inst {
+	i := int(s - 1)
+	return &cp.chunks[i>>6][i&63]
 }
 
 // icache caches decoded instructions per physical page and tracks which RAM
@@ -16,9 +27,13 @@ type icache struct {
 	fetchTag uint64    // linear page | tlbValid, 0 when invalid
 	fetchPA  uint64    // its physical page
 	cur      *codePage // its decoded instructions (nil: not cacheable, e.g. MMIO)
+
+	// gen changes whenever the fetch cache is reset (paging, mode, CS or
+	// code changes), which ends any chain of successor links in the loop.
+	gen uint64
 }
 
-func (ic *icache) resetFetch() { ic.fetchTag = 0; ic.cur = nil }
+func (ic *icache) resetFetch() { ic.fetchTag = 0; ic.cur = nil; ic.gen++ }
 
 // isCode reports whether physical page pa holds decoded instructions.
 func (ic *icache) isCode(pa uint64) bool {
@@ -88,8 +103,7 @@ func (c *CPU) fetch(lin uint64) *Inst {
 		return &c.scratch
 	}
 	if s := cp.slot[off]; s != 0 {
-		in := &cp.insts[s-1]
-		if in.Mode == c.mode {
+		if in := cp.at(s); in.Mode == c.mode {
 			return in
 		}
 	}
@@ -110,10 +124,16 @@ func (c *CPU) fetch(lin uint64) *Inst {
 
 func (c *CPU) cacheInst(cp *codePage, off uint64, in *Inst) *Inst {
 	if s := cp.slot[off]; s != 0 {
-		cp.insts[s-1] = *in
-		return &cp.insts[s-1]
+		p := cp.at(s)
+		*p = *in // re-decoded in another mode: replace in place
+		return p
 	}
-	cp.insts = append(cp.insts, *in)
-	cp.slot[off] = uint16(len(cp.insts))
-	return &cp.insts[len(cp.insts)-1]
+	if cp.n == len(cp.chunks)*len(instChunk{}) {
+		cp.chunks = append(cp.chunks, new(instChunk))
+	}
+	cp.n++
+	cp.slot[off] = uint16(cp.n)
+	p := cp.at(uint16(cp.n))
+	*p = *in
+	return p
 }

@@ -5,6 +5,9 @@ package x86
 // state.
 type Inst struct {
 	exec func(c *CPU, in *Inst) // handler chosen at decode time
+	succ *Inst                  // the instruction that follows on the same page, once seen (cache link)
+	br   *Inst                  // the last branch target on the same page (cache link)
+	brIP uint64                 // the RIP br was fetched at
 
 	Imm  uint64 // immediate (sign- or zero-extended as the opcode defines), or rel target offset
 	Imm2 uint64 // second immediate: ENTER's nesting level, a far pointer's selector

@@ -42,11 +42,11 @@ func (c *CPU) unsupported(format string, args ...any) {
 // limit.
 func (c *CPU) Run(limit uint64) Exit {
 	for {
-		if c.halted {
+		if c.Halted() {
 			if !c.interruptDeliverable() {
 				return Exit{Reason: ExitHalt}
 			}
-			c.halted = false
+			c.setHalted(false)
 		}
 		r, stop := c.runBatch(limit)
 		if stop {
@@ -70,22 +70,67 @@ func (c *CPU) runBatch(limit uint64) (ex Exit, stop bool) {
 			}
 		}
 	}()
+	// in is the next instruction when it is already known: the cached
+	// successor of a fall-through instruction on the same code page.
+	var in *Inst
 	for c.Insns < limit {
 		if c.attn != 0 || c.RFLAGS&(FlagTF|FlagRF) != 0 {
+			in = nil
 			if ex, stop := c.slowStep(); stop {
 				return ex, true
 			}
 			continue
 		}
-		in := c.fetchCurrent()
+		if in == nil {
+			in = c.fetchCurrent()
+		}
+		fall, gen := c.next, c.icode.gen
 		in.exec(c, in)
 		c.RIP = c.next
 		c.Insns++
-		if c.halted {
-			return Exit{Reason: ExitHalt}, true
+		if c.icode.gen != gen {
+			in = nil // paging, mode or code changed: look up afresh
+			continue
+		}
+		var s *Inst
+		if c.next != fall {
+			// A branch: follow the cached target if this one went there.
+			if s = in.br; s == nil || in.brIP != c.RIP || s.Mode != c.mode || c.linearPage(c.RIP) != c.icode.fetchTag {
+				prev, tag := in, c.icode.fetchTag
+				in = c.fetchCurrent()
+				if tag == c.icode.fetchTag && c.icode.gen == gen && prev != &c.scratch && in != &c.scratch {
+					prev.br, prev.brIP = in, c.RIP
+				}
+				continue
+			}
+		} else if s = in.succ; s == nil || s.Mode != c.mode {
+			prev, tag := in, c.icode.fetchTag
+			in = c.fetchCurrent()
+			if tag == c.icode.fetchTag && c.icode.gen == gen && prev != &c.scratch && in != &c.scratch {
+				prev.succ = in
+			}
+			continue
+		}
+		in = s
+		c.next = c.RIP + uint64(s.Len)
+		if c.mode != Mode64 {
+			if c.next-1 > uint64(c.Seg[CS].Limit) {
+				c.raiseGP(0)
+			}
+			if c.mode == Mode16 {
+				c.next &= 0xffff
+			}
 		}
 	}
 	return Exit{Reason: ExitBudget}, true
+}
+
+// linearPage returns the fetch tag (linear page | tlbValid) of CS:ip.
+func (c *CPU) linearPage(ip uint64) uint64 {
+	if c.mode != Mode64 {
+		ip = (c.Seg[CS].Base + ip) & 0xffffffff
+	}
+	return ip>>12 | tlbValid
 }
 
 // fetchCurrent returns the instruction at CS:RIP and sets c.next.
@@ -132,7 +177,7 @@ func (c *CPU) slowStep() (Exit, bool) {
 		if c.attn&attnNMI != 0 && !c.nmiBlocked {
 			c.attn &^= attnNMI
 			c.nmiBlocked = true
-			c.halted = false
+			c.setHalted(false)
 			if !c.raiseEvent(Event{Vector: VecNMI, Kind: EventNMI}, c.RIP) {
 				return Exit{Reason: ExitShutdown, Detail: c.detail}, true
 			}
@@ -141,7 +186,7 @@ func (c *CPU) slowStep() (Exit, bool) {
 		if c.attn&attnIntr != 0 && c.RFLAGS&FlagIF != 0 {
 			vec, ok := c.Platform.AckInterrupt()
 			if ok {
-				c.halted = false
+				c.setHalted(false)
 				if !c.raiseEvent(Event{Vector: vec, Kind: EventExtInt}, c.RIP) {
 					return Exit{Reason: ExitShutdown, Detail: c.detail}, true
 				}
@@ -149,7 +194,7 @@ func (c *CPU) slowStep() (Exit, bool) {
 			}
 		}
 	}
-	if c.halted {
+	if c.Halted() {
 		return Exit{Reason: ExitHalt}, true
 	}
 	in := c.fetchCurrent()
@@ -183,7 +228,7 @@ func (c *CPU) slowStep() (Exit, bool) {
 			return Exit{Reason: ExitShutdown, Detail: c.detail}, true
 		}
 	}
-	if c.halted {
+	if c.Halted() {
 		return Exit{Reason: ExitHalt}, true
 	}
 	return Exit{}, false
@@ -227,8 +272,7 @@ func (c *CPU) raiseEvent(ev Event, retRIP uint64) bool {
 		}
 		switch {
 		case first == 3:
-			c.detail = fmt.Sprintf("triple fault: exception %d while delivering #DF", f.vector)
-			c.halted = false
+			c.detail = fmt.Sprintf("exception %d while delivering #DF", f.vector)
 			return false
 		case first == 1 && exceptionClass(f.vector) == 1,
 			first == 2 && (exceptionClass(f.vector) == 1 || f.vector == VecPF):
