@@ -234,7 +234,7 @@ type CPU struct {
 	deliverCPL uint8 // privilege of the stack being built during event delivery
 
 	// attn is non-zero when the hot loop must take the slow step (attn*).
-	attn   uint32
+	attn uint32
 
 	bpExec uint8  // DR7-enabled instruction breakpoints (bit i = DRi)
 	bpData uint8  // DR7-enabled data breakpoints

@@ -13,9 +13,9 @@ func (p *testPlatform) Out(port uint16, size int, v uint32) {
 	p.ports = append(p.ports, port)
 	p.out = append(p.out, v)
 }
-func (p *testPlatform) ReadMMIO(addr uint64, data []byte) { clear(data) }
+func (p *testPlatform) ReadMMIO(addr uint64, data []byte)  { clear(data) }
 func (p *testPlatform) WriteMMIO(addr uint64, data []byte) {}
-func (p *testPlatform) AckInterrupt() (uint8, bool)       { return 0, false }
+func (p *testPlatform) AckInterrupt() (uint8, bool)        { return 0, false }
 
 const testCode = 0x1000 // where test code is loaded
 
