@@ -1,6 +1,9 @@
 package x86
 
-import "testing"
+import (
+	"encoding/binary"
+	"testing"
+)
 
 // testPlatform records I/O for tests.
 type testPlatform struct {
@@ -17,7 +20,10 @@ func (p *testPlatform) ReadMMIO(addr uint64, data []byte)  { clear(data) }
 func (p *testPlatform) WriteMMIO(addr uint64, data []byte) {}
 func (p *testPlatform) AckInterrupt() (uint8, bool)        { return 0, false }
 
-const testCode = 0x1000 // where test code is loaded
+const (
+	testCode = 0x1000 // where test code is loaded
+	testGDT  = 0x500  // the test GDT
+)
 
 // newFlat32 returns a CPU in 32-bit flat protected mode (paging off) with
 // code at testCode and a stack below 0x8000.
@@ -25,6 +31,11 @@ func newFlat32(t testing.TB, code []byte) (*CPU, *testPlatform) {
 	t.Helper()
 	ram := make([]byte, 1<<20)
 	copy(ram[testCode:], code)
+	// GDT at testGDT: null, 0x08 code32, 0x10 data32, 0x18 code32 DPL3,
+	// 0x20 data32 DPL3.
+	for i, d := range []uint64{0, 0x00cf9b000000ffff, 0x00cf93000000ffff, 0x00cffb000000ffff, 0x00cff3000000ffff} {
+		binary.LittleEndian.PutUint64(ram[testGDT+8*i:], d)
+	}
 	p := &testPlatform{}
 	c := New(ram, p)
 	var s State
@@ -34,6 +45,7 @@ func newFlat32(t testing.TB, code []byte) (*CPU, *testPlatform) {
 	s.TR = Segment{Attr: 0x8b, Limit: 0xffff}
 	s.LDTR = Segment{Attr: 0x82}
 	s.CR0 = CR0PE | CR0ET
+	s.GDTR = DescTable{Base: testGDT, Limit: 5*8 - 1}
 	s.RIP = testCode
 	s.GPR[RSP] = 0x8000
 	s.RFLAGS = 2
