@@ -170,7 +170,7 @@ func TestLongModeISTAndPageFault(t *testing.T) {
 func TestSyscallSysret(t *testing.T) {
 	// Kernel: SYSRET at LSTAR (0x4000) returns to user code that halts? HLT
 	// at CPL 3 is #GP, which proves the return to CPL 3.
-	c := newLong64(t, []byte{0x0f, 0x05})          // syscall from CPL 0 works too
+	c := newLong64(t, []byte{0x0f, 0x05, 0xf4})    // syscall; hlt (at CPL 3 after SYSRET)
 	copy(c.RAM[0x4000:], []byte{0x48, 0x0f, 0x07}) // sysretq
 	c.SFMASK = FlagIF
 	c.RFLAGS |= FlagIF
