@@ -1,5 +1,7 @@
 package x86
 
+import "github.com/govmm/govmm/x86/svm"
+
 // General-purpose register numbers, in ModRM encoding order.
 const (
 	RAX = iota
@@ -241,13 +243,24 @@ type CPU struct {
 	dbHits uint64 // data breakpoints hit by the current instruction (DR6 B-bits)
 	keepRF bool   // the current instruction (IRET) set RF for the next one
 
+	// SVM: the features the silicon exposes, the running VMCB (guest mode),
+	// its intercept vector (all zero outside guest mode) and GIF.
+	svmFeatures    svm.Features
+	guest          guestCtl
+	icpt           [6]uint32
+	gif            bool
+	exit           svmExit // the pending #VMEXIT
+	exitPending    bool    // a #VMEXIT ended the batch
+	guestTSCOffset uint64  // the VMCB's TSC_OFFSET while in guest mode
+	vintr          bool    // V_IRQ: a virtual interrupt is pending
+
 	// acActive is CR0.AM && RFLAGS.AC && CPL 3: alignment checking is on,
 	// so data accesses bypass the soft TLB and are checked.
 	acActive bool
 
-	// intShadow is the value of Insns during which interrupts are blocked by
-	// STI or MOV/POP SS (the instruction after them); 0 when none.
-	intShadow  uint64
+	// shadowEnd: interrupts are blocked while Insns < shadowEnd (the
+	// one-instruction shadow of STI and MOV/POP SS; int_state at VMRUN).
+	shadowEnd  uint64
 	nmiBlocked bool // an NMI handler runs; cleared by IRET
 
 	tlb   tlb
@@ -261,6 +274,7 @@ type CPU struct {
 // RESET (real mode, CS:IP = F000:FFF0).
 func New(ram []byte, p Platform) *CPU {
 	c := &CPU{RAM: ram, Platform: p, CPUID: DefaultCPUID(), TSCPerInsn: 1}
+	c.gif = true
 	c.Reset()
 	return c
 }

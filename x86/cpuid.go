@@ -1,5 +1,7 @@
 package x86
 
+import "github.com/govmm/govmm/x86/svm"
+
 // CPUID model: an AMD processor whose leaves are data, so the VM (and SVM
 // feature sets later) can change them.
 
@@ -105,6 +107,7 @@ func (m *CPUIDModel) lookup(leaf, sub uint32) CPUIDLeaf {
 
 // 0F A2: CPUID.
 func execCPUID(c *CPU, in *Inst) {
+	c.intercept(svm.InterceptCPUID, 0, 0)
 	l := c.CPUID.lookup(uint32(c.GPR[RAX]), uint32(c.GPR[RCX]))
 	c.GPR[RAX] = uint64(l.EAX)
 	c.GPR[RBX] = uint64(l.EBX)

@@ -27,6 +27,7 @@ const (
 	attnNMI               // an NMI is pending
 	attnDebug             // a breakpoint is enabled in DR7
 	attnHalt              // HLT: the CPU waits for an interrupt
+	attnVIRQ              // SVM V_IRQ: a virtual interrupt is pending
 )
 
 // debugChanged recomputes the breakpoint state after DR0-DR7 change.

@@ -44,6 +44,10 @@ type Event struct {
 	// ICEBP): the gate DPL is checked against CPL and the pushed RIP is the
 	// next instruction's.
 	Soft bool
+
+	injected bool   // delivered by VMRUN from EVENTINJ
+	setCR2   bool   // #PF: write cr2 into CR2 when delivered
+	cr2      uint64 // #PF: the faulting linear address
 }
 
 // faultInfo is the exception an aborted instruction raised.
@@ -56,6 +60,9 @@ type faultInfo struct {
 	soft   bool      // raised by an instruction as a trap (INT n, INT3, INTO): push the next RIP
 	kind   EventKind // for soft events
 	icebp  bool      // the soft event is ICEBP (INT1)
+	// fromInsn marks #BP/#OF/#BR raised by INT3/INTO/BOUND themselves:
+	// their exception intercepts report NRIP.
+	fromInsn bool
 }
 
 // faultPanic unwinds a faulting instruction to the run loop. It carries no
@@ -78,6 +85,8 @@ func (c *CPU) raise(vec uint8, err uint32) {
 	c.fault.hasErr = hasErrorCode(vec)
 	c.fault.err = err
 	c.fault.soft = false
+	c.fault.fromInsn = false
+	c.fault.icebp = false
 	if vec != VecPF {
 		c.fault.setCR2 = false
 	}
@@ -88,7 +97,7 @@ func (c *CPU) raise(vec uint8, err uint32) {
 // INT3, INTO, ICEBP): it is delivered as a trap, with the next instruction's
 // RIP pushed, after the instruction completes.
 func (c *CPU) raiseSoft(vec uint8, kind EventKind) {
-	c.fault = faultInfo{vector: vec, soft: true, kind: kind}
+	c.fault = faultInfo{vector: vec, soft: true, kind: kind, fromInsn: kind == EventException}
 	panic(faultPanic{})
 }
 

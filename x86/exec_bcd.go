@@ -106,6 +106,7 @@ func execBound(c *CPU, in *Inst) {
 	hi := signExt(c.read(in.Seg, (ea+uint64(size))&sizeMask[in.AdSize], size), size)
 	idx := signExt(c.readReg(in), size)
 	if int64(idx) < int64(lo) || int64(idx) > int64(hi) {
-		c.raise(VecBR, 0)
+		c.fault = faultInfo{vector: VecBR, fromInsn: true}
+		panic(faultPanic{})
 	}
 }

@@ -1,5 +1,7 @@
 package x86
 
+import "github.com/govmm/govmm/x86/svm"
+
 // 70-7F (rel8) and 0F 80-8F (relz): Jcc.
 func execJcc(c *CPU, in *Inst) {
 	if c.cond(uint8(in.Op) & 0xf) {
@@ -108,6 +110,7 @@ func execHlt(c *CPU, in *Inst) {
 	if c.CPL != 0 && c.CR0&CR0PE != 0 {
 		c.raiseGP(0)
 	}
+	c.intercept(svm.InterceptHLT, 0, 0)
 	c.setHalted(true)
 }
 
@@ -119,6 +122,11 @@ func execIntN(c *CPU, in *Inst) {
 	if c.RFLAGS&FlagVM != 0 && c.RFLAGS&FlagIOPL != FlagIOPL {
 		c.raiseGP(0)
 	}
+	var info uint64
+	if c.hasSVM(svm.FeatureDecodeAssists) {
+		info = in.Imm & 0xff // the vector (decode assist)
+	}
+	c.intercept(svm.InterceptINTn, info, 0)
 	c.raiseSoft(uint8(in.Imm), EventSoftInt)
 }
 
@@ -131,6 +139,7 @@ func execInto(c *CPU, in *Inst) {
 
 // F1: ICEBP (INT1): a #DB trap without the DPL check of soft interrupts.
 func execIcebp(c *CPU, in *Inst) {
+	c.intercept(svm.InterceptICEBP, 0, 0)
 	c.fault = faultInfo{vector: VecDB, soft: true, kind: EventException, icebp: true}
 	panic(faultPanic{})
 }

@@ -1,5 +1,7 @@
 package x86
 
+import "github.com/govmm/govmm/x86/svm"
+
 // F5: CMC; F8: CLC; F9: STC.
 func execCarry(c *CPU, in *Inst) {
 	c.materialize()
@@ -48,7 +50,7 @@ func execSti(c *CPU, in *Inst) {
 		c.raiseGP(0)
 	}
 	if c.RFLAGS&FlagIF == 0 {
-		c.intShadow = c.Insns + 1
+		c.shadowEnd = c.Insns + 2 // blocks before the next instruction, not after it
 	}
 	c.RFLAGS |= FlagIF
 }
@@ -71,6 +73,7 @@ func execPushf(c *CPU, in *Inst) {
 	if c.RFLAGS&FlagVM != 0 && c.RFLAGS&FlagIOPL != FlagIOPL {
 		c.raiseGP(0)
 	}
+	c.intercept(svm.InterceptPUSHF, 0, 0)
 	f := c.Flags() &^ (FlagVM | FlagRF)
 	c.push(in.OpSize, f&sizeMask[in.OpSize])
 }
@@ -80,6 +83,7 @@ func execPopf(c *CPU, in *Inst) {
 	if c.RFLAGS&FlagVM != 0 && c.RFLAGS&FlagIOPL != FlagIOPL {
 		c.raiseGP(0)
 	}
+	c.intercept(svm.InterceptPOPF, 0, 0)
 	v := c.pop(in.OpSize)
 	c.setFlagsFromPop(v, in.OpSize)
 }

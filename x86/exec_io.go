@@ -38,6 +38,7 @@ func execIn(c *CPU, in *Inst) {
 		size = 4
 	}
 	c.ioAllowed(port, size)
+	c.ioIntercept(in, port, size, true, false)
 	v := c.Platform.In(port, int(size))
 	c.setReg(size, RAX, false, uint64(v))
 }
@@ -53,5 +54,6 @@ func execOut(c *CPU, in *Inst) {
 		size = 4
 	}
 	c.ioAllowed(port, size)
+	c.ioIntercept(in, port, size, false, false)
 	c.Platform.Out(port, int(size), uint32(c.GPR[RAX]&sizeMask[size]))
 }

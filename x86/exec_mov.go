@@ -1,5 +1,7 @@
 package x86
 
+import "github.com/govmm/govmm/x86/svm"
+
 // 88/89: MOV Ev,Gv.
 func execMovEG(c *CPU, in *Inst) { c.writeRM(in, c.readReg(in)) }
 
@@ -47,8 +49,9 @@ func execXchgEG(c *CPU, in *Inst) {
 // 90-97: XCHG eAX,r (90 without REX.B is NOP; F3 90 is PAUSE).
 func execXchgAR(c *CPU, in *Inst) {
 	if in.Reg == RAX {
-		if in.OpSize == 4 && c.mode == Mode64 {
-			return // 90 is NOP, it does not zero-extend EAX
+		// 90 is NOP (it does not zero-extend EAX); F3 90 is PAUSE.
+		if in.Prefix&pfxRep != 0 {
+			c.intercept(svm.InterceptPAUSE, 0, 0)
 		}
 		return
 	}

@@ -1,5 +1,7 @@
 package x86
 
+import "github.com/govmm/govmm/x86/svm"
+
 // Segment register loads and far control transfers. AMD APM vol. 2, 4.x and
 // vol. 3 (MOV Sreg, JMP/CALL/RET far, IRET).
 
@@ -89,6 +91,7 @@ func (c *CPU) codeSegFor(sel uint16, ret bool) descriptor {
 		case 0x4, 0xc:
 			c.unsupported("far transfer through a call gate (selector %#x)", sel)
 		case 0x5, 0x1, 0x9, 0x3, 0xb:
+			c.intercept(svm.InterceptTaskSwitch, uint64(sel), 0)
 			c.unsupported("task switch (selector %#x)", sel)
 		}
 		c.raiseGP(errc)
@@ -296,7 +299,7 @@ func execMovSregE(c *CPU, in *Inst) {
 	}
 	c.loadDataSeg(seg, sel)
 	if seg == SS {
-		c.intShadow = c.Insns + 1
+		c.shadowEnd = c.Insns + 2 // blocks before the next instruction, not after it
 	}
 }
 
@@ -326,7 +329,7 @@ func execPopSeg(c *CPU, in *Inst) {
 	c.loadDataSeg(seg, sel)
 	c.setSP(c.GPR[RSP] + uint64(in.OpSize))
 	if seg == SS {
-		c.intShadow = c.Insns + 1
+		c.shadowEnd = c.Insns + 2 // blocks before the next instruction, not after it
 	}
 }
 
@@ -371,6 +374,10 @@ func execLoadFar(c *CPU, in *Inst) {
 
 // CF: IRET/IRETD/IRETQ.
 func execIret(c *CPU, in *Inst) {
+	if c.realMode() && c.RFLAGS&FlagVM != 0 && c.RFLAGS&FlagIOPL != FlagIOPL {
+		c.raiseGP(0)
+	}
+	c.intercept(svm.InterceptIRET, 0, 0)
 	size := in.OpSize
 	rip := c.peek(0, size)
 	sel := uint16(c.peek(uint64(size), size))

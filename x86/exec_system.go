@@ -1,5 +1,7 @@
 package x86
 
+import "github.com/govmm/govmm/x86/svm"
+
 // System instructions: control and debug registers, descriptor tables,
 // privileged housekeeping, SYSCALL/SYSRET, SYSENTER/SYSEXIT, SWAPGS.
 
@@ -53,6 +55,14 @@ func (c *CPU) SetCR0(v uint64) bool {
 	return true
 }
 
+// cr0SelectiveIntercept exits when a CR0 write changes bits other than TS
+// and MP and the selective CR0 intercept is set.
+func (c *CPU) cr0SelectiveIntercept(v, info uint64) {
+	if (v^c.CR0)&^uint64(CR0TS|CR0MP) != 0 {
+		c.intercept(svm.InterceptSelectiveCR0, info, 0)
+	}
+}
+
 // SetCR4 writes CR4 with the architectural checks.
 func (c *CPU) SetCR4(v uint64) bool {
 	if v&^cr4Valid != 0 {
@@ -86,7 +96,11 @@ func execMovCR(c *CPU, in *Inst) {
 	cr := in.Reg
 	c.cpl0()
 	r := in.ModRM&7 | (in.RM & 8)
+	if cr != 0 && cr != 2 && cr != 3 && cr != 4 && cr != 8 {
+		c.raiseUD()
+	}
 	if in.Op == 0x120 {
+		c.intercept(svm.InterceptCRRead(cr), c.crExitInfo(r, true), 0)
 		var v uint64
 		switch cr {
 		case 0:
@@ -112,6 +126,10 @@ func execMovCR(c *CPU, in *Inst) {
 	v := c.GPR[r]
 	if c.mode != Mode64 {
 		v &= 0xffffffff
+	}
+	c.intercept(svm.InterceptCRWrite(cr), c.crExitInfo(r, true), 0)
+	if cr == 0 {
+		c.cr0SelectiveIntercept(v, c.crExitInfo(r, true))
 	}
 	ok := true
 	switch cr {
@@ -157,6 +175,7 @@ func execMovDR(c *CPU, in *Inst) {
 	}
 	r := in.ModRM&7 | (in.RM & 8)
 	if in.Op == 0x121 {
+		c.intercept(svm.InterceptDRRead(in.Reg), c.crExitInfo(r, true), 0)
 		v := c.DR[dr]
 		if c.mode != Mode64 {
 			v &= 0xffffffff
@@ -164,6 +183,7 @@ func execMovDR(c *CPU, in *Inst) {
 		c.GPR[r] = v
 		return
 	}
+	c.intercept(svm.InterceptDRWrite(in.Reg), c.crExitInfo(r, true), 0)
 	v := c.GPR[r]
 	if c.mode != Mode64 {
 		v &= 0xffffffff
@@ -191,11 +211,19 @@ func execMovDR(c *CPU, in *Inst) {
 // 0F 06: CLTS.
 func execClts(c *CPU, in *Inst) {
 	c.cpl0()
+	c.intercept(svm.InterceptCR0Write, 0, 0)
 	c.CR0 &^= CR0TS
 }
 
 // 0F 08: INVD; 0F 09: WBINVD (caches are not modelled).
-func execInvd(c *CPU, in *Inst) { c.cpl0() }
+func execInvd(c *CPU, in *Inst) {
+	c.cpl0()
+	if in.Op == 0x108 {
+		c.intercept(svm.InterceptINVD, 0, 0)
+	} else {
+		c.intercept(svm.InterceptWBINVD, 0, 0)
+	}
+}
 
 // Hint NOPs, PREFETCH, ENDBR64 (0F 0D, 0F 18-1F).
 func execNopModRM(c *CPU, in *Inst) {}
@@ -208,7 +236,10 @@ func execGrp6(c *CPU, in *Inst) {
 	case 0, 1: // SLDT, STR
 		sel := c.LDTR.Sel
 		if op == 1 {
+			c.intercept(svm.InterceptStoreTR, 0, 0)
 			sel = c.TR.Sel
+		} else {
+			c.intercept(svm.InterceptStoreLDTR, 0, 0)
 		}
 		if in.IsMem {
 			c.write(in.Seg, c.ea(in), 2, uint64(sel))
@@ -217,6 +248,11 @@ func execGrp6(c *CPU, in *Inst) {
 		}
 	case 2, 3: // LLDT, LTR
 		c.cpl0()
+		if op == 2 {
+			c.intercept(svm.InterceptLoadLDTR, 0, 0)
+		} else {
+			c.intercept(svm.InterceptLoadTR, 0, 0)
+		}
 		sel := uint16(c.readRM16(in))
 		if op == 2 {
 			c.lldt(sel)
@@ -340,6 +376,7 @@ func execGrp7(c *CPU, in *Inst) {
 		}
 		switch op {
 		case 4: // SMSW r
+			c.intercept(svm.InterceptCR0Read, 0, 0)
 			c.setReg(in.OpSize, in.RM, in.rex(), c.CR0&sizeMask[in.OpSize])
 			return
 		case 6: // LMSW r
@@ -352,7 +389,10 @@ func execGrp7(c *CPU, in *Inst) {
 	case 0, 1: // SGDT, SIDT
 		t := c.GDTR
 		if op == 1 {
+			c.intercept(svm.InterceptStoreIDTR, 0, 0)
 			t = c.IDTR
+		} else {
+			c.intercept(svm.InterceptStoreGDTR, 0, 0)
 		}
 		ea := c.ea(in)
 		baseSize := uint8(4)
@@ -366,6 +406,11 @@ func execGrp7(c *CPU, in *Inst) {
 		c.writeLin(lin+2, baseSize, t.Base)
 	case 2, 3: // LGDT, LIDT
 		c.cpl0()
+		if op == 2 {
+			c.intercept(svm.InterceptLoadGDTR, 0, 0)
+		} else {
+			c.intercept(svm.InterceptLoadIDTR, 0, 0)
+		}
 		ea := c.ea(in)
 		limit := c.read(in.Seg, ea, 2)
 		var base uint64
@@ -387,11 +432,22 @@ func execGrp7(c *CPU, in *Inst) {
 			c.IDTR = t
 		}
 	case 4: // SMSW m16
+		c.intercept(svm.InterceptCR0Read, 0, 0)
 		c.write(in.Seg, c.ea(in), 2, c.CR0&0xffff)
 	case 6: // LMSW m16
 		c.lmsw(c.read(in.Seg, c.ea(in), 2))
 	case 7: // INVLPG
 		c.cpl0()
+		var info uint64
+		if c.hasSVM(svm.FeatureDecodeAssists) {
+			info = c.ea(in) // the linear address operand (decode assist)
+			if c.mode != Mode64 {
+				info = (c.Seg[in.Seg].Base + info) & 0xffffffff
+			} else if in.Seg >= FS {
+				info += c.Seg[in.Seg].Base
+			}
+		}
+		c.intercept(svm.InterceptINVLPG, info, 0)
 		c.segAddr(in.Seg, c.ea(in), 1, false)
 		c.tlb.flushAll()
 		c.icode.resetFetch()
@@ -405,15 +461,11 @@ func (c *CPU) lmsw(v uint64) {
 	c.cpl0()
 	n := c.CR0&^0xe | v&0xe
 	n |= (c.CR0 | v) & CR0PE
+	c.intercept(svm.InterceptCR0Write, 0, 0)
+	c.cr0SelectiveIntercept(n, 0)
 	if !c.SetCR0(n) {
 		c.raiseGP(0)
 	}
-}
-
-// svmInstruction handles 0F 01 D8-DF (VMRUN … INVLPGA). Without SVM they
-// raise #UD; the SVM semantics are added with the SVM hardware model.
-func (c *CPU) svmInstruction(in *Inst) {
-	c.raiseUD()
 }
 
 // 0F 02: LAR; 0F 03: LSL.
@@ -583,6 +635,12 @@ func execGrp15(c *CPU, in *Inst) {
 		c.readLin(lin, 1)
 		return
 	}
+	c.raiseUD()
+}
+
+// 0F AA: RSM: #UD outside SMM (after its intercept).
+func execRsm(c *CPU, in *Inst) {
+	c.intercept(svm.InterceptRSM, 0, 0)
 	c.raiseUD()
 }
 

@@ -1,5 +1,7 @@
 package x86
 
+import "github.com/govmm/govmm/x86/svm"
+
 // MSR numbers.
 const (
 	MSRTSC          = 0x10
@@ -29,7 +31,7 @@ const (
 
 // TSC returns the time-stamp counter: it advances with retired
 // instructions, so runs are reproducible.
-func (c *CPU) TSC() uint64 { return c.Insns*c.TSCPerInsn + c.tscOffset }
+func (c *CPU) TSC() uint64 { return c.Insns*c.TSCPerInsn + c.tscOffset + c.guestTSCOffset }
 
 // canonical reports whether v is a canonical 48-bit address.
 func canonical(v uint64) bool { return uint64(int64(v<<16)>>16) == v }
@@ -193,6 +195,7 @@ func execRdmsr(c *CPU, in *Inst) {
 	if c.CPL != 0 && c.CR0&CR0PE != 0 || c.RFLAGS&FlagVM != 0 {
 		c.raiseGP(0)
 	}
+	c.msrIntercept(uint32(c.GPR[RCX]), false)
 	v, ok := c.rdmsr(uint32(c.GPR[RCX]))
 	if !ok {
 		c.raiseGP(0)
@@ -206,6 +209,7 @@ func execWrmsr(c *CPU, in *Inst) {
 	if c.CPL != 0 && c.CR0&CR0PE != 0 || c.RFLAGS&FlagVM != 0 {
 		c.raiseGP(0)
 	}
+	c.msrIntercept(uint32(c.GPR[RCX]), true)
 	if !c.wrmsr(uint32(c.GPR[RCX]), c.GPR[RDX]<<32|c.GPR[RAX]&0xffffffff) {
 		c.raiseGP(0)
 	}
@@ -215,6 +219,11 @@ func execWrmsr(c *CPU, in *Inst) {
 func execRdtsc(c *CPU, in *Inst) {
 	if c.CR4&CR4TSD != 0 && c.CPL != 0 && c.CR0&CR0PE != 0 {
 		c.raiseGP(0)
+	}
+	if in.Op == 0x131 {
+		c.intercept(svm.InterceptRDTSC, 0, 0)
+	} else {
+		c.intercept(svm.InterceptRDTSCP, 0, 0)
 	}
 	t := c.TSC()
 	c.GPR[RAX] = t & 0xffffffff
@@ -235,6 +244,7 @@ func execRdpmc(c *CPU, in *Inst) {
 	if c.CR4&CR4PCE == 0 && c.CPL != 0 && c.CR0&CR0PE != 0 {
 		c.raiseGP(0)
 	}
+	c.intercept(svm.InterceptRDPMC, 0, 0)
 	i := c.GPR[RCX] & 0xffffffff
 	if i > 3 {
 		c.raiseGP(0)

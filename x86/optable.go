@@ -201,7 +201,7 @@ func init() {
 	u[0x34] = opEntry{0, execSysenter}
 	u[0x35] = opEntry{0, execSysexit}
 	u[0xa2] = opEntry{0, execCPUID}
-	u[0xaa] = opEntry{0, execUD2} // RSM: #UD outside SMM
+	u[0xaa] = opEntry{0, execRsm}
 	u[0xae] = opEntry{fModRM, execGrp15}
 	u[0xb9] = opEntry{fModRM, execUD2}
 	u[0xff] = opEntry{fModRM, execUD2}

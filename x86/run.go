@@ -1,6 +1,10 @@
 package x86
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/govmm/govmm/x86/svm"
+)
 
 // ExitReason says why Run returned.
 type ExitReason uint8
@@ -63,6 +67,9 @@ func (c *CPU) runBatch(limit uint64) (ex Exit, stop bool) {
 			switch r.(type) {
 			case faultPanic:
 				ex, stop = c.handleFault()
+			case vmexitPanic:
+				c.exitPending = true
+				ex, stop = Exit{Reason: ExitVMExit}, true
 			case unsupportedPanic:
 				ex, stop = Exit{Reason: ExitUnsupported, Detail: c.detail}, true
 			default:
@@ -156,13 +163,107 @@ func (c *CPU) fetchCurrent() *Inst {
 // interruptDeliverable reports whether an NMI or an external interrupt can
 // be taken at this instruction boundary.
 func (c *CPU) interruptDeliverable() bool {
-	if c.Insns <= c.intShadow && c.intShadow != 0 {
+	if c.Insns < c.shadowEnd || !c.gif {
 		return false
 	}
 	if c.attn&attnNMI != 0 && !c.nmiBlocked {
 		return true
 	}
-	return c.attn&attnIntr != 0 && c.RFLAGS&FlagIF != 0
+	if c.attn&attnIntr != 0 {
+		if c.RFLAGS&FlagIF != 0 || c.guest.vmcb != nil && c.guest.vmcb.IntCtl&svm.IntCtlVIntrMasking != 0 {
+			return true
+		}
+	}
+	return c.attn&attnVIRQ != 0 && c.virtualInterruptReady()
+}
+
+// takeInterrupts recognises pending NMIs, external interrupts and (in
+// guest mode) virtual interrupts at an instruction boundary, exiting to L0
+// where they are intercepted. taken reports that an event was handled.
+func (c *CPU) takeInterrupts() (ex Exit, stop, taken bool) {
+	if c.Insns < c.shadowEnd {
+		return Exit{}, false, false
+	}
+	guest := c.guest.vmcb != nil
+	if !c.gif {
+		return Exit{}, false, false
+	}
+	if c.attn&attnNMI != 0 && !c.nmiBlocked {
+		if c.intercepted(svm.InterceptNMI) {
+			c.exit = svmExit{code: svm.ExitNMI}
+			c.exitPending = true
+			return Exit{Reason: ExitVMExit}, true, true
+		}
+		c.attn &^= attnNMI
+		c.nmiBlocked = true
+		c.setHalted(false)
+		return c.eventResultExit(c.raiseEventSVM(Event{Vector: VecNMI, Kind: EventNMI}, c.RIP, 0, false))
+	}
+	if c.attn&attnIntr != 0 {
+		// With V_INTR_MASKING the host's IF (always set for L0) masks
+		// physical interrupts, not the guest's.
+		masked := c.RFLAGS&FlagIF == 0
+		if guest && c.guest.vmcb.IntCtl&svm.IntCtlVIntrMasking != 0 {
+			masked = false
+		}
+		if !masked {
+			if c.intercepted(svm.InterceptINTR) {
+				c.exit = svmExit{code: svm.ExitINTR}
+				c.exitPending = true
+				return Exit{Reason: ExitVMExit}, true, true
+			}
+			if vec, ok := c.Platform.AckInterrupt(); ok {
+				c.setHalted(false)
+				return c.eventResultExit(c.raiseEventSVM(Event{Vector: vec, Kind: EventExtInt}, c.RIP, 0, false))
+			}
+		}
+	}
+	if c.attn&attnVIRQ != 0 && c.virtualInterruptReady() {
+		if c.intercepted(svm.InterceptVINTR) {
+			c.exit = svmExit{code: svm.ExitVINTR}
+			c.exitPending = true
+			return Exit{Reason: ExitVMExit}, true, true
+		}
+		c.vintr = false
+		c.attn &^= attnVIRQ
+		c.setHalted(false)
+		vec := uint8(c.guest.vmcb.IntVector)
+		return c.eventResultExit(c.raiseEventSVM(Event{Vector: vec, Kind: EventExtInt}, c.RIP, 0, false))
+	}
+	return Exit{}, false, false
+}
+
+// virtualInterruptReady reports whether the pending V_IRQ can be taken:
+// guest IF set, V_GIF set when VGIF is on, and its priority above V_TPR
+// unless V_IGN_TPR.
+func (c *CPU) virtualInterruptReady() bool {
+	v := c.guest.vmcb
+	if v == nil || !c.vintr || c.RFLAGS&FlagIF == 0 {
+		return false
+	}
+	if c.hasSVM(svm.FeatureVGIF) && v.IntCtl&svm.IntCtlVGIFEnable != 0 && v.IntCtl&svm.IntCtlVGIF == 0 {
+		return false
+	}
+	if v.IntCtl&svm.IntCtlVIgnTPR == 0 {
+		prio := v.IntCtl & svm.IntCtlVIntrPrioMask >> svm.IntCtlVIntrPrioShift
+		if uint64(prio) <= c.CR8&0xf {
+			return false
+		}
+	}
+	return true
+}
+
+// eventResultExit converts the outcome of an event delivery at an
+// instruction boundary into the slow step's return values.
+func (c *CPU) eventResultExit(r eventResult) (Exit, bool, bool) {
+	switch r {
+	case evShutdown:
+		return Exit{Reason: ExitShutdown, Detail: c.detail}, true, true
+	case evVMExit:
+		c.exitPending = true
+		return Exit{Reason: ExitVMExit}, true, true
+	}
+	return Exit{}, false, true
 }
 
 // slowStep runs one instruction with everything the hot loop skips:
@@ -172,27 +273,8 @@ func (c *CPU) slowStep() (Exit, bool) {
 		c.attn &^= attnStop
 		return Exit{Reason: ExitStop}, true
 	}
-	shadow := c.intShadow != 0 && c.Insns <= c.intShadow
-	if !shadow {
-		if c.attn&attnNMI != 0 && !c.nmiBlocked {
-			c.attn &^= attnNMI
-			c.nmiBlocked = true
-			c.setHalted(false)
-			if !c.raiseEvent(Event{Vector: VecNMI, Kind: EventNMI}, c.RIP) {
-				return Exit{Reason: ExitShutdown, Detail: c.detail}, true
-			}
-			return Exit{}, false
-		}
-		if c.attn&attnIntr != 0 && c.RFLAGS&FlagIF != 0 {
-			vec, ok := c.Platform.AckInterrupt()
-			if ok {
-				c.setHalted(false)
-				if !c.raiseEvent(Event{Vector: vec, Kind: EventExtInt}, c.RIP) {
-					return Exit{Reason: ExitShutdown, Detail: c.detail}, true
-				}
-				return Exit{}, false
-			}
-		}
+	if ex, stop, taken := c.takeInterrupts(); taken || stop {
+		return ex, stop
 	}
 	if c.Halted() {
 		return Exit{Reason: ExitHalt}, true
@@ -224,8 +306,8 @@ func (c *CPU) slowStep() (Exit, bool) {
 			c.DR[6] |= dr6BS
 		}
 		c.dbHits = 0
-		if !c.raiseEvent(Event{Vector: VecDB, Kind: EventException}, c.RIP) {
-			return Exit{Reason: ExitShutdown, Detail: c.detail}, true
+		if ex, stop, _ := c.eventResultExit(c.raiseEventSVM(Event{Vector: VecDB, Kind: EventException}, c.RIP, 0, false)); stop {
+			return ex, true
 		}
 	}
 	if c.Halted() {
@@ -235,51 +317,96 @@ func (c *CPU) slowStep() (Exit, bool) {
 }
 
 // handleFault delivers the exception recorded in c.fault (the instruction
-// that raised it did not complete), escalating to #DF and shutdown.
+// that raised it did not complete), escalating to #DF and shutdown, or
+// exiting to L0 when the exception is intercepted.
 func (c *CPU) handleFault() (Exit, bool) {
 	f := c.fault
-	ev := Event{Vector: f.vector, Kind: EventException, HasError: f.hasErr, Error: f.err}
+	ev := Event{Vector: f.vector, Kind: EventException, HasError: f.hasErr, Error: f.err,
+		setCR2: f.setCR2, cr2: f.cr2}
 	retRIP := c.RIP
+	var nrip uint64
 	if f.soft {
 		ev.Kind = f.kind
-		ev.Soft = true
+		ev.Soft = !f.icebp
 		retRIP = c.next
 	}
-	if f.setCR2 {
-		c.CR2 = f.cr2
+	if f.fromInsn {
+		// #BP/#OF/#BR raised by INT3/INTO/BOUND: an intercept of the
+		// exception reports the next instruction in NRIP.
+		nrip = c.next
 	}
-	if !c.raiseEvent(ev, retRIP) {
+	switch c.raiseEventSVM(ev, retRIP, nrip, false) {
+	case evShutdown:
 		return Exit{Reason: ExitShutdown, Detail: c.detail}, true
+	case evVMExit:
+		c.exitPending = true
+		return Exit{Reason: ExitVMExit}, true
 	}
 	return Exit{}, false
 }
 
-// raiseEvent delivers ev and any exceptions its delivery raises, with the
-// double-fault rules. It reports false when the CPU shuts down.
-func (c *CPU) raiseEvent(ev Event, retRIP uint64) bool {
+// eventResult is the outcome of delivering an event.
+type eventResult uint8
+
+const (
+	evDelivered eventResult = iota // the handler is about to run
+	evShutdown                     // triple fault
+	evVMExit                       // an intercept fired; c.exit holds the #VMEXIT
+)
+
+// raiseEventSVM delivers ev and any exceptions its delivery raises, with
+// the double-fault rules and, in guest mode, the exception intercepts: an
+// intercepted exception exits with EXITINTINFO naming the event whose
+// delivery it interrupted. nrip is the NRIP reported if ev itself is
+// intercepted. injected marks EVENTINJ, which is exempt from the intercepts.
+func (c *CPU) raiseEventSVM(ev Event, retRIP, nrip uint64, injected bool) eventResult {
+	var outer Event // the event being delivered when ev arose
+	hasOuter := false
 	for {
+		if !injected && ev.Kind == EventException && c.intercepted(svm.InterceptExcp(ev.Vector)) {
+			c.exit = svmExit{code: svm.ExitExcp(ev.Vector), nrip: nrip}
+			if ev.HasError {
+				c.exit.info1 = uint64(ev.Error)
+			}
+			if ev.Vector == VecPF {
+				c.exit.info2 = ev.cr2 // CR2 is not written when #PF is intercepted
+				c.fillInsnBytes()
+			}
+			if hasOuter {
+				c.exit.exitIntInfo = toSVMEvent(outer)
+			}
+			return evVMExit
+		}
+		if ev.setCR2 {
+			c.CR2 = ev.cr2
+		}
 		if c.tryDeliver(ev, retRIP) {
-			return true
+			return evDelivered
 		}
 		f := c.fault
-		if f.setCR2 {
-			c.CR2 = f.cr2
-		}
-		second := Event{Vector: f.vector, Kind: EventException, HasError: f.hasErr, Error: f.err}
+		second := Event{Vector: f.vector, Kind: EventException, HasError: f.hasErr, Error: f.err,
+			setCR2: f.setCR2, cr2: f.cr2}
 		first := exceptionClass(ev.Vector)
 		if ev.Kind != EventException {
 			first = 0
 		}
 		switch {
 		case first == 3:
+			if c.intercepted(svm.InterceptShutdown) {
+				c.exit = svmExit{code: svm.ExitShutdown}
+				return evVMExit
+			}
 			c.detail = fmt.Sprintf("exception %d while delivering #DF", f.vector)
-			return false
+			return evShutdown
 		case first == 1 && exceptionClass(f.vector) == 1,
 			first == 2 && (exceptionClass(f.vector) == 1 || f.vector == VecPF):
 			second = Event{Vector: VecDF, Kind: EventException, HasError: true}
 		}
+		outer, hasOuter = ev, true
 		ev = second
 		retRIP = c.RIP
+		nrip = 0 // an exception taken while vectoring reports NRIP = 0
+		injected = false
 	}
 }
 
