@@ -9,6 +9,7 @@ import (
 
 	"github.com/govmm/govmm/devices"
 	"github.com/govmm/govmm/x86"
+	"github.com/govmm/govmm/x86/svm"
 )
 
 // Config describes a VM.
@@ -17,6 +18,9 @@ type Config struct {
 	MaxInsns uint64        // stop after this many instructions (0 = no limit)
 	Timeout  time.Duration // stop after this much wall-clock time (0 = none)
 	Console  io.Writer     // COM1 output; nil discards it
+	// SVMFeatures is the SVM feature set the CPU exposes (CPUID
+	// 8000_0001h ECX.SVM and 8000_000Ah); 0 hides SVM.
+	SVMFeatures svm.Features
 }
 
 // Outcome says how a run ended.
@@ -92,6 +96,7 @@ func New(cfg Config) (*VM, error) {
 	}
 	vm := &VM{cfg: cfg, RAM: make([]byte, cfg.MemSize)}
 	vm.CPU = x86.New(vm.RAM, vm)
+	vm.CPU.SetSVMFeatures(cfg.SVMFeatures)
 	uart := &devices.UART16550{Out: cfg.Console}
 	exit := &devices.DebugExit{OnExit: vm.debugExit}
 	if err := vm.pio.Insert(uart, com1Base, 8); err != nil {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/govmm/govmm/images"
+	"github.com/govmm/govmm/x86"
+	"github.com/govmm/govmm/x86/svm"
 )
 
 // flatKernel wraps code in a flat Multiboot image (header with address
@@ -67,6 +69,26 @@ func TestRunOutcomes(t *testing.T) {
 			}
 			if tt.max != 0 && res.Insns != tt.max {
 				t.Fatalf("retired %d instructions, want %d", res.Insns, tt.max)
+			}
+		})
+	}
+}
+
+func TestSVMFeaturesInCPUID(t *testing.T) {
+	// mov eax, 0x8000000a; cpuid; mov eax, edx; out 0xf4, al
+	img := flatKernel(0xb8, 0x0a, 0, 0, 0x80, 0x0f, 0xa2, 0x89, 0xd0, 0xe6, 0xf4)
+	for _, tc := range []struct {
+		name  string
+		feats svm.Features
+	}{
+		{"default", x86.SVMFeaturesDefault},
+		{"nrips only", svm.FeatureNRIPS},
+		{"none", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, _ := runKernel(t, img, Config{SVMFeatures: tc.feats})
+			if want := int(uint8(tc.feats))<<1 | 1; res.Status != want {
+				t.Fatalf("status %#x, want %#x (EDX low byte %#x)", res.Status, want, uint8(tc.feats))
 			}
 		})
 	}

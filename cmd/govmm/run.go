@@ -13,6 +13,7 @@ import (
 
 	"github.com/govmm/govmm/images"
 	"github.com/govmm/govmm/vmm"
+	"github.com/govmm/govmm/x86"
 	"github.com/spf13/cobra"
 )
 
@@ -23,6 +24,7 @@ type runOptions struct {
 	mem        string
 	maxInsns   uint64
 	timeout    time.Duration
+	svmSpec    string
 }
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -56,6 +58,7 @@ Exit status:
 	f.StringVar(&o.mem, "mem", "128M", "guest RAM size, with suffix K, M or G")
 	f.Uint64Var(&o.maxInsns, "max-insns", 0, "stop after this many guest instructions (0: no limit)")
 	f.DurationVar(&o.timeout, "timeout", 0, "stop after this much wall-clock time (0: no limit)")
+	f.StringVar(&o.svmSpec, "svm-features", "default", "SVM features the CPU exposes: default, qemu-max or none, then +NAME/-NAME changes (e.g. qemu-max,+NRIPS)")
 	return cmd
 }
 
@@ -145,6 +148,10 @@ func runImage(ctx context.Context, name string, o runOptions, stdout, stderr io.
 	if err != nil {
 		return fmt.Errorf("--mem: %w", err)
 	}
+	feats, err := x86.ParseSVMFeatures(o.svmSpec)
+	if err != nil {
+		return fmt.Errorf("--svm-features: %w", err)
+	}
 	img, err := readImage(name)
 	if err != nil {
 		return err
@@ -153,7 +160,7 @@ func runImage(ctx context.Context, name string, o runOptions, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	vm, err := vmm.New(vmm.Config{MemSize: mem, MaxInsns: o.maxInsns, Timeout: o.timeout, Console: stdout})
+	vm, err := vmm.New(vmm.Config{MemSize: mem, MaxInsns: o.maxInsns, Timeout: o.timeout, Console: stdout, SVMFeatures: feats})
 	if err != nil {
 		return err
 	}

@@ -75,6 +75,8 @@ func TestExecute(t *testing.T) {
 		{"missing module", []string{"run", "hello", "--initrd", filepath.Join(dir, "m.txt")}, 2, "", "module"},
 		{"no image", []string{"run"}, 2, "", "accepts 1 arg"},
 		{"bad flag", []string{"run", "hello", "--bogus"}, 2, "", "unknown flag"},
+		{"bad svm features", []string{"run", "hello", "--svm-features", "qemu-max,+AVIC"}, 2, "", "not implemented"},
+		{"svm features", []string{"run", "hello", "--svm-features", "qemu-max,+NRIPS"}, 1, "hello from govmm\n", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,5 +1,7 @@
 package svm
 
+import "strings"
+
 // Sizes and offsets of the VMCB areas (APM vol. 2, appendix B).
 const (
 	// VMCBSize is the size of a VMCB: one 4 KiB page, 4 KiB aligned.
@@ -412,3 +414,14 @@ const (
 
 // EFERSVME is EFER bit 12, SVME: SVM instructions enabled (KVM: EFER_SVME).
 const EFERSVME = 1 << 12
+
+// FeatureByName returns the feature bit named name (as String spells it,
+// case-insensitively).
+func FeatureByName(name string) (Features, bool) {
+	for _, n := range featureNames {
+		if strings.EqualFold(n.name, name) {
+			return n.f, true
+		}
+	}
+	return 0, false
+}
