@@ -241,7 +241,7 @@ type CPU struct {
 	bpExec uint8  // DR7-enabled instruction breakpoints (bit i = DRi)
 	bpData uint8  // DR7-enabled data breakpoints
 	dbHits uint64 // data breakpoints hit by the current instruction (DR6 B-bits)
-	keepRF bool   // the current instruction (IRET) set RF for the next one
+	midRep bool   // a REP string instruction stopped between iterations (interrupts push RF=1)
 
 	// SVM: the features the silicon exposes, the running VMCB (guest mode),
 	// its intercept vector (all zero outside guest mode) and GIF.

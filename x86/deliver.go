@@ -135,6 +135,24 @@ func (c *CPU) deliverReal(ev Event, retRIP uint64) {
 	c.updateMode()
 }
 
+// pushedRF returns FlagRF when the RFLAGS image pushed for ev must have RF
+// set: fault-class exceptions other than #DB (so the faulting instruction
+// restarts without re-triggering its instruction breakpoint), and
+// interrupts taken between iterations of a REP string instruction.
+func (c *CPU) pushedRF(ev Event) uint64 {
+	if ev.Kind == EventException && !ev.Soft {
+		switch ev.Vector {
+		case VecDB, VecBP, VecOF:
+		default:
+			return FlagRF
+		}
+	}
+	if c.midRep && ev.Kind != EventSoftInt && !ev.Soft {
+		return FlagRF
+	}
+	return 0
+}
+
 // extBit is the EXT bit of error codes for faults raised while delivering ev.
 func extBit(ev Event) uint32 {
 	if ev.Soft && ev.Kind == EventSoftInt || ev.Soft && (ev.Vector == VecBP || ev.Vector == VecOF) {
@@ -255,7 +273,7 @@ func (c *CPU) deliverProtected(ev Event, retRIP uint64) {
 
 	// Build the frame. All pushes happen before any register is changed.
 	c.deliverCPL = newCPL
-	flags := c.Flags()
+	flags := c.Flags() | c.pushedRF(ev)
 	size := uint8(2)
 	switch {
 	case long:
@@ -307,6 +325,7 @@ func (c *CPU) deliverProtected(ev Event, retRIP uint64) {
 	c.RFLAGS = nf
 	c.lazyOp = lazyNone
 	c.RIP = target
+	c.midRep = false
 	c.updateMode()
 	c.icode.resetFetch()
 }

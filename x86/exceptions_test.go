@@ -240,6 +240,37 @@ func TestSingleStepAndBreakpoints(t *testing.T) {
 	}
 }
 
+func TestPushedRF(t *testing.T) {
+	// Faults push RF=1; traps and software interrupts push RF=0.
+	tests := []struct {
+		name string
+		code []byte
+		vec  int
+		rf   bool
+	}{
+		{"#UD fault", []byte{0x0f, 0x0b}, VecUD, true},
+		{"#DE fault", []byte{0x31, 0xc9, 0xf7, 0xf1}, VecDE, true},
+		{"INT3 trap", []byte{0xcc}, VecBP, false},
+		{"INT n", []byte{0xcd, 0x33}, 0x33, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newFlat32(t, tt.code)
+			withIDT(c)
+			if vec := handled(t, c); vec != tt.vec {
+				t.Fatalf("vector %d", vec)
+			}
+			flags := frame(c, 2)
+			if hasErrorCode(uint8(tt.vec)) {
+				flags = frame(c, 3)
+			}
+			if got := flags&FlagRF != 0; got != tt.rf {
+				t.Fatalf("pushed RF = %v, want %v (flags %#x)", got, tt.rf, flags)
+			}
+		})
+	}
+}
+
 func TestSelfModifyingCode(t *testing.T) {
 	// mov byte [testCode+8], 0xf4 (turn the NOP into HLT); nop; nop; nop(→hlt); int3
 	code := []byte{0xc6, 0x05, 0x08, 0x10, 0, 0, 0xf4, 0x90, 0x90, 0xcc}

@@ -435,7 +435,6 @@ func execIret(c *CPU, in *Inst) {
 	c.CPL = cpl
 	if size > 2 && fl&FlagRF != 0 {
 		c.RFLAGS |= FlagRF // IRET loads RF: the next instruction's breakpoint is skipped
-		c.keepRF = true
 	}
 	c.nmiBlocked = false
 	c.updateMode()

@@ -53,6 +53,9 @@ func (c *CPU) strLoop(in *Inst, cond bool, body func(c *CPU, in *Inst) bool) {
 	}
 	if n != 0 {
 		c.next = c.RIP // more to do: execute this instruction again
+		c.midRep = true
+	} else {
+		c.midRep = false
 	}
 }
 

@@ -96,7 +96,7 @@ func TestLongModeExceptionFrame(t *testing.T) {
 		// 6 qwords pushed onto a 16-aligned stack: RSP = aligned - 48.
 		t.Fatalf("RSP %#x not 16-byte aligned", c.GPR[RSP])
 	}
-	want := []uint64{0, testCode + 10, 8, 2, 0x7ff8, 0x10}
+	want := []uint64{0, testCode + 10, 8, 2 | FlagRF, 0x7ff8, 0x10} // faults push RF=1
 	for i, w := range want {
 		if got := q(c, i); got != w {
 			t.Fatalf("frame[%d] = %#x, want %#x", i, got, w)

@@ -292,14 +292,12 @@ func (c *CPU) slowStep() (Exit, bool) {
 	}
 	tf := c.RFLAGS&FlagTF != 0
 	c.dbHits = 0
-	c.keepRF = false
+	// RF is cleared at the start of every instruction, after the
+	// instruction-breakpoint check (IRET may set it again).
+	c.RFLAGS &^= FlagRF
 	in.exec(c, in)
 	c.RIP = c.next
 	c.Insns++
-	if c.RFLAGS&FlagRF != 0 && !c.keepRF {
-		c.RFLAGS &^= FlagRF // RF lasts for one completed instruction
-	}
-	c.keepRF = false
 	if tf || c.dbHits != 0 {
 		c.DR[6] = c.DR[6]&^0xf | c.dbHits | dr6Fixed
 		if tf {
@@ -329,6 +327,10 @@ func (c *CPU) handleFault() (Exit, bool) {
 		ev.Kind = f.kind
 		ev.Soft = !f.icebp
 		retRIP = c.next
+		// RF was cleared when the instruction started: an intercepted
+		// fault while vectoring sees RF = 0, so re-executing the INT3
+		// would hit its own instruction breakpoint again.
+		c.RFLAGS &^= FlagRF
 	}
 	if f.fromInsn {
 		// #BP/#OF/#BR raised by INT3/INTO/BOUND: an intercept of the
