@@ -194,6 +194,11 @@ type CPU struct {
 	RAM      []byte
 	Platform Platform
 
+	// Private is L0-private physical memory at PrivateBase (shadow page
+	// tables). Only page walks and L0 reach it: L0 never maps it for a guest.
+	Private     []byte
+	PrivateBase uint64
+
 	// Insns counts retired instructions; it is the CPU's clock.
 	Insns uint64
 

@@ -77,28 +77,54 @@ func (c *CPU) accessChecks(lin uint64, size uint8, write bool) {
 // noTLB reports whether data accesses must bypass the soft TLB.
 func (c *CPU) noTLB() bool { return c.bpData != 0 || c.acActive }
 
-// physRead reads size bytes at physical address pa (RAM or MMIO).
-func (c *CPU) physRead(pa uint64, size uint8) uint64 {
+// physSlice returns the host bytes backing [pa, pa+size) when they lie in
+// RAM or in the L0-private region, or nil for MMIO.
+func (c *CPU) physSlice(pa uint64, size uint8) []byte {
 	if pa+uint64(size) <= uint64(len(c.RAM)) {
-		var v uint64
-		for i := int(size) - 1; i >= 0; i-- {
-			v = v<<8 | uint64(c.RAM[pa+uint64(i)])
+		return c.RAM[pa : pa+uint64(size)]
+	}
+	if pa >= c.PrivateBase && pa-c.PrivateBase+uint64(size) <= uint64(len(c.Private)) {
+		o := pa - c.PrivateBase
+		return c.Private[o : o+uint64(size)]
+	}
+	return nil
+}
+
+// physRead reads size bytes at physical address pa (RAM, private or MMIO).
+func (c *CPU) physRead(pa uint64, size uint8) uint64 {
+	if b := c.physSlice(pa, size); b != nil {
+		switch size {
+		case 1:
+			return uint64(b[0])
+		case 2:
+			return uint64(binary.LittleEndian.Uint16(b))
+		case 4:
+			return uint64(binary.LittleEndian.Uint32(b))
 		}
-		return v
+		return binary.LittleEndian.Uint64(b)
 	}
 	var b [8]byte
 	c.Platform.ReadMMIO(pa, b[:size])
 	return binary.LittleEndian.Uint64(b[:])
 }
 
-// physWrite writes size bytes at physical address pa (RAM or MMIO),
-// invalidating decoded code on the page.
+// physWrite writes size bytes at physical address pa (RAM, private or
+// MMIO), invalidating decoded code on RAM pages.
 func (c *CPU) physWrite(pa uint64, size uint8, v uint64) {
-	if pa+uint64(size) <= uint64(len(c.RAM)) {
-		for i := uint64(0); i < uint64(size); i++ {
-			c.RAM[pa+i] = byte(v >> (8 * i))
+	if b := c.physSlice(pa, size); b != nil {
+		switch size {
+		case 1:
+			b[0] = byte(v)
+		case 2:
+			binary.LittleEndian.PutUint16(b, uint16(v))
+		case 4:
+			binary.LittleEndian.PutUint32(b, uint32(v))
+		default:
+			binary.LittleEndian.PutUint64(b, v)
 		}
-		c.icode.written(pa, uint64(size))
+		if pa < uint64(len(c.RAM)) {
+			c.icode.written(pa, uint64(size))
+		}
 		return
 	}
 	var b [8]byte
