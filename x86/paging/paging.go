@@ -22,10 +22,10 @@ type Format uint8
 
 // Paging formats.
 const (
-	Off     Format = iota // paging disabled: linear == physical (32 bits)
-	Legacy32              // 32-bit paging (CR4.PAE = 0)
-	PAE                   // PAE paging (CR4.PAE = 1, EFER.LMA = 0)
-	Long4                 // 4-level long-mode paging
+	Off      Format = iota // paging disabled: linear == physical (32 bits)
+	Legacy32               // 32-bit paging (CR4.PAE = 0)
+	PAE                    // PAE paging (CR4.PAE = 1, EFER.LMA = 0)
+	Long4                  // 4-level long-mode paging
 )
 
 // Mode is everything about the CPU state that shapes a walk.
