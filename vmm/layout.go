@@ -33,6 +33,13 @@ const (
 	dataSelector   = 0x10
 	multibootMagic = 0x2badb002 // EAX at entry
 
+	// privateBase and privateSize place L0's private memory (IOPM, MSRPM,
+	// shadow page tables) in guest-physical space where no RAM or device
+	// is: below 4 GiB (PAE shadow roots need 32-bit addresses) and above
+	// the largest RAM. Guests that map it are stopped.
+	privateBase = 0xc0000000
+	privateSize = 32 << 20
+
 	// MinMem is the smallest RAM size a VM accepts: the low megabyte plus
 	// room for a kernel.
 	MinMem = 2 << 20

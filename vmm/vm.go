@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/govmm/govmm/devices"
+	"github.com/govmm/govmm/nsvm"
 	"github.com/govmm/govmm/x86"
 	"github.com/govmm/govmm/x86/svm"
 )
@@ -21,6 +22,14 @@ type Config struct {
 	// SVMFeatures is the SVM feature set the CPU exposes (CPUID
 	// 8000_0001h ECX.SVM and 8000_000Ah); 0 hides SVM.
 	SVMFeatures svm.Features
+	// SoftInt and Zap configure L0 (see package nsvm).
+	SoftInt nsvm.SoftIntMode
+	Zap     nsvm.ZapPolicy
+	// Trace receives one record per world switch (nil: no tracing).
+	Trace func(nsvm.Record)
+	// NoL0 runs the guest directly on the CPU, without L0, shadow paging
+	// or SVM interception (for benchmarks and CPU tests).
+	NoL0 bool
 }
 
 // Outcome says how a run ended.
@@ -81,6 +90,8 @@ type VM struct {
 
 	exitStatus int
 	exited     bool
+
+	l0 *nsvm.VCPU // L0, created at the first Run
 }
 
 // New creates a VM with cfg.MemSize bytes of RAM and the platform devices.
@@ -97,6 +108,8 @@ func New(cfg Config) (*VM, error) {
 	vm := &VM{cfg: cfg, RAM: make([]byte, cfg.MemSize)}
 	vm.CPU = x86.New(vm.RAM, vm)
 	vm.CPU.SetSVMFeatures(cfg.SVMFeatures)
+	vm.CPU.Private = make([]byte, privateSize)
+	vm.CPU.PrivateBase = privateBase
 	uart := &devices.UART16550{Out: cfg.Console}
 	exit := &devices.DebugExit{OnExit: vm.debugExit}
 	if err := vm.pio.Insert(uart, com1Base, 8); err != nil {
@@ -175,9 +188,74 @@ func (vm *VM) Boot(img []byte, name, appendText string, mods []Module) (BootInfo
 	return bi, nil
 }
 
+// InterruptPending implements nsvm.Host: no interrupt controller yet.
+func (vm *VM) InterruptPending() bool { return false }
+
+// NextDeadline implements nsvm.Host: no timers yet.
+func (vm *VM) NextDeadline() (uint64, bool) { return 0, false }
+
+// Tick implements nsvm.Host.
+func (vm *VM) Tick() {}
+
+// Stopped implements nsvm.Host: the guest wrote to isa-debug-exit.
+func (vm *VM) Stopped() bool { return vm.exited }
+
 // Run runs the VM until the guest exits, shuts down, halts for good or hits
 // a limit. ctx cancellation stops it like a timeout.
 func (vm *VM) Run(ctx context.Context) Result {
+	if vm.cfg.NoL0 {
+		return vm.runDirect(ctx)
+	}
+	return vm.runL0(ctx)
+}
+
+// runL0 runs L1 under L0 (nsvm): the normal path.
+func (vm *VM) runL0(ctx context.Context) Result {
+	const chunk = 1 << 22
+	var deadline time.Time
+	if vm.cfg.Timeout > 0 {
+		deadline = time.Now().Add(vm.cfg.Timeout)
+	}
+	c := vm.CPU
+	if vm.l0 == nil {
+		l0, err := nsvm.New(c, vm, nsvm.Config{SoftInt: vm.cfg.SoftInt, Zap: vm.cfg.Zap, Trace: vm.cfg.Trace})
+		if err != nil {
+			return Result{Outcome: OutcomeUnsupported, Status: ExitUnsupported, Detail: err.Error()}
+		}
+		vm.l0 = l0
+	}
+	for {
+		limit := c.Insns + chunk
+		if vm.cfg.MaxInsns != 0 && limit > vm.cfg.MaxInsns {
+			limit = vm.cfg.MaxInsns
+		}
+		st := vm.l0.Run(limit)
+		switch st.Reason {
+		case nsvm.StopHost:
+			return Result{Outcome: OutcomeDebugExit, Status: vm.exitStatus,
+				Detail: fmt.Sprintf("isa-debug-exit: status %d", vm.exitStatus), Insns: c.Insns}
+		case nsvm.StopShutdown:
+			return Result{Outcome: OutcomeTripleFault, Status: ExitTripleFault,
+				Detail: "triple fault: " + st.Detail, Insns: c.Insns}
+		case nsvm.StopHalted:
+			return Result{Outcome: OutcomeHalted, Status: ExitHalted, Detail: st.Detail, Insns: c.Insns}
+		case nsvm.StopUnsupported:
+			return Result{Outcome: OutcomeUnsupported, Status: ExitUnsupported,
+				Detail: "unsupported: " + st.Detail, Insns: c.Insns}
+		}
+		if vm.cfg.MaxInsns != 0 && c.Insns >= vm.cfg.MaxInsns {
+			return Result{Outcome: OutcomeLimit, Status: ExitLimit,
+				Detail: fmt.Sprintf("instruction limit of %d reached", vm.cfg.MaxInsns), Insns: c.Insns}
+		}
+		if (!deadline.IsZero() && time.Now().After(deadline)) || ctx.Err() != nil {
+			return Result{Outcome: OutcomeLimit, Status: ExitLimit,
+				Detail: fmt.Sprintf("timeout after %d instructions", c.Insns), Insns: c.Insns}
+		}
+	}
+}
+
+// runDirect runs the guest on the CPU without L0.
+func (vm *VM) runDirect(ctx context.Context) Result {
 	const chunk = 1 << 22 // instructions between wall-clock and context checks
 	var deadline time.Time
 	if vm.cfg.Timeout > 0 {

@@ -105,6 +105,10 @@ func (m *CPUIDModel) lookup(leaf, sub uint32) CPUIDLeaf {
 	return m.Leaves[leaf]
 }
 
+// CPUIDLookup returns what CPUID reports for leaf and subleaf (L0 emulating
+// an intercepted CPUID uses the same model).
+func (c *CPU) CPUIDLookup(leaf, sub uint32) CPUIDLeaf { return c.CPUID.lookup(leaf, sub) }
+
 // 0F A2: CPUID.
 func execCPUID(c *CPU, in *Inst) {
 	c.intercept(svm.InterceptCPUID, 0, 0)

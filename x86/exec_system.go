@@ -63,6 +63,9 @@ func (c *CPU) cr0SelectiveIntercept(v, info uint64) {
 	}
 }
 
+// CR4Valid reports whether v is a CR4 value the CPU accepts.
+func CR4Valid(v uint64) bool { return v&^cr4Valid == 0 }
+
 // SetCR4 writes CR4 with the architectural checks.
 func (c *CPU) SetCR4(v uint64) bool {
 	if v&^cr4Valid != 0 {

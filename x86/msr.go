@@ -33,8 +33,26 @@ const (
 // instructions, so runs are reproducible.
 func (c *CPU) TSC() uint64 { return c.Insns*c.TSCPerInsn + c.tscOffset + c.guestTSCOffset }
 
+// HostTSC is the TSC without the running VMCB's TSC_OFFSET: the clock the
+// platform's timers run on.
+func (c *CPU) HostTSC() uint64 { return c.Insns*c.TSCPerInsn + c.tscOffset }
+
+// AdvanceClock moves time forward by ticks without executing instructions
+// (a halted CPU waiting for a timer).
+func (c *CPU) AdvanceClock(ticks uint64) { c.tscOffset += ticks }
+
 // canonical reports whether v is a canonical 48-bit address.
 func canonical(v uint64) bool { return uint64(int64(v<<16)>>16) == v }
+
+// MSR reads MSR n as RDMSR would (0 for an MSR the model lacks).
+func (c *CPU) MSR(n uint32) uint64 {
+	v, _ := c.rdmsr(n)
+	return v
+}
+
+// SetMSR writes MSR n as WRMSR would, reporting false where WRMSR raises
+// #GP.
+func (c *CPU) SetMSR(n uint32, v uint64) bool { return c.wrmsr(n, v) }
 
 // rdmsr reads MSR n, reporting false for MSRs the model does not have.
 func (c *CPU) rdmsr(n uint32) (uint64, bool) {

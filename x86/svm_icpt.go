@@ -56,8 +56,8 @@ func (c *CPU) ioIntercept(in *Inst, port uint16, size uint8, isIn, str bool) {
 	hit := false
 	for p := uint32(port); p < uint32(port)+uint32(size); p++ {
 		a := base + uint64(p>>3)
-		if a < uint64(len(c.RAM)) && c.RAM[a]>>(p&7)&1 != 0 || a >= uint64(len(c.RAM)) {
-			hit = true
+		if b := c.physSlice(a, 1); b == nil || b[0]>>(p&7)&1 != 0 {
+			hit = true // bits outside memory count as set
 		}
 	}
 	if !hit {
@@ -112,7 +112,7 @@ func (c *CPU) msrIntercept(msr uint32, write bool) {
 		bit++
 	}
 	a := c.guest.vmcb.MSRPMBasePA&^0xfff + bit/8
-	if a >= uint64(len(c.RAM)) || c.RAM[a]>>(bit&7)&1 != 0 {
+	if b := c.physSlice(a, 1); b == nil || b[0]>>(bit&7)&1 != 0 {
 		c.vmexit(svm.ExitMSR, b2u(write), 0, c.next)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/govmm/govmm/images"
+	"github.com/govmm/govmm/nsvm"
 	"github.com/govmm/govmm/vmm"
 	"github.com/govmm/govmm/x86"
 	"github.com/spf13/cobra"
@@ -25,6 +26,10 @@ type runOptions struct {
 	maxInsns   uint64
 	timeout    time.Duration
 	svmSpec    string
+	softInt    string
+	mmuZap     string
+	trace      string
+	noL0       bool
 }
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -58,6 +63,10 @@ Exit status:
 	f.StringVar(&o.mem, "mem", "128M", "guest RAM size, with suffix K, M or G")
 	f.Uint64Var(&o.maxInsns, "max-insns", 0, "stop after this many guest instructions (0: no limit)")
 	f.DurationVar(&o.timeout, "timeout", 0, "stop after this much wall-clock time (0: no limit)")
+	f.StringVar(&o.softInt, "soft-int", "reinject", "how L0 completes INT3/INTO/INTn interrupted by an exit: reinject (KVM since 2022) or retry (old KVM: re-execute the instruction)")
+	f.StringVar(&o.mmuZap, "mmu-zap", "never", "when L0 drops its shadow page tables: never, exit (after every non-fill exit) or every:N")
+	f.StringVar(&o.trace, "trace", "", "trace to stderr: exits (one line per world switch)")
+	f.BoolVar(&o.noL0, "no-l0", false, "run the guest directly on the CPU, without L0 (no shadow paging, no SVM interception)")
 	f.StringVar(&o.svmSpec, "svm-features", "default", "SVM features the CPU exposes: default, qemu-max or none, then +NAME/-NAME changes (e.g. qemu-max,+NRIPS)")
 	return cmd
 }
@@ -152,6 +161,26 @@ func runImage(ctx context.Context, name string, o runOptions, stdout, stderr io.
 	if err != nil {
 		return fmt.Errorf("--svm-features: %w", err)
 	}
+	cfg := vmm.Config{MemSize: mem, MaxInsns: o.maxInsns, Timeout: o.timeout, Console: stdout,
+		SVMFeatures: feats, NoL0: o.noL0}
+	switch o.softInt {
+	case "reinject":
+		cfg.SoftInt = nsvm.SoftIntReinject
+	case "retry":
+		cfg.SoftInt = nsvm.SoftIntRetry
+	default:
+		return fmt.Errorf("--soft-int: want reinject or retry, not %q", o.softInt)
+	}
+	if cfg.Zap, err = nsvm.ParseZapPolicy(o.mmuZap); err != nil {
+		return fmt.Errorf("--mmu-zap: %w", err)
+	}
+	switch o.trace {
+	case "":
+	case "exits":
+		cfg.Trace = func(r nsvm.Record) { fmt.Fprintln(stderr, r) }
+	default:
+		return fmt.Errorf("--trace: want exits, not %q", o.trace)
+	}
 	img, err := readImage(name)
 	if err != nil {
 		return err
@@ -160,7 +189,7 @@ func runImage(ctx context.Context, name string, o runOptions, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	vm, err := vmm.New(vmm.Config{MemSize: mem, MaxInsns: o.maxInsns, Timeout: o.timeout, Console: stdout, SVMFeatures: feats})
+	vm, err := vmm.New(cfg)
 	if err != nil {
 		return err
 	}

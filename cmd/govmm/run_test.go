@@ -75,6 +75,10 @@ func TestExecute(t *testing.T) {
 		{"missing module", []string{"run", "hello", "--initrd", filepath.Join(dir, "m.txt")}, 2, "", "module"},
 		{"no image", []string{"run"}, 2, "", "accepts 1 arg"},
 		{"bad flag", []string{"run", "hello", "--bogus"}, 2, "", "unknown flag"},
+		{"bad soft-int", []string{"run", "hello", "--soft-int", "maybe"}, 2, "", "--soft-int"},
+		{"bad mmu-zap", []string{"run", "hello", "--mmu-zap", "every:0"}, 2, "", "--mmu-zap"},
+		{"no L0", []string{"run", "hello", "--no-l0"}, 1, "hello from govmm\n", ""},
+		{"trace", []string{"run", "hello", "--trace", "exits"}, 1, "hello from govmm\n", "VMEXIT_EXCP14"},
 		{"bad svm features", []string{"run", "hello", "--svm-features", "qemu-max,+AVIC"}, 2, "", "not implemented"},
 		{"svm features", []string{"run", "hello", "--svm-features", "qemu-max,+NRIPS"}, 1, "hello from govmm\n", ""},
 	}

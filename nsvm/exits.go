@@ -1,0 +1,402 @@
+package nsvm
+
+import (
+	"fmt"
+
+	"github.com/govmm/govmm/mmu"
+	"github.com/govmm/govmm/x86"
+	"github.com/govmm/govmm/x86/svm"
+)
+
+// exitHandler handles one exit. It fills rec.Action/Note, and returns
+// stop=true with a Stop when the VM must stop.
+type exitHandler func(v *VCPU, rec *Record) (Stop, bool)
+
+// exitHandlers mirrors KVM's svm_exit_handlers[]; index = EXITCODE.
+var exitHandlers [0x100]exitHandler
+
+func init() {
+	h := &exitHandlers
+	h[svm.ExitCR0Read] = (*VCPU).crRead
+	h[svm.ExitCR3Read] = (*VCPU).crRead
+	h[svm.ExitCR0Write] = (*VCPU).crWrite
+	h[svm.ExitCR3Write] = (*VCPU).crWrite
+	h[svm.ExitCR4Write] = (*VCPU).crWrite
+	h[svm.ExitExcpPF] = (*VCPU).pfIntercept
+	h[svm.ExitINTR] = (*VCPU).intrIntercept
+	h[svm.ExitNMI] = (*VCPU).intrIntercept
+	h[svm.ExitVINTR] = (*VCPU).vintrIntercept
+	h[svm.ExitIRET] = (*VCPU).iretIntercept
+	h[svm.ExitCPUID] = (*VCPU).cpuidIntercept
+	h[svm.ExitHLT] = (*VCPU).hltIntercept
+	h[svm.ExitINVLPG] = (*VCPU).invlpgIntercept
+	h[svm.ExitINVLPGA] = (*VCPU).invlpgIntercept
+	h[svm.ExitIOIO] = (*VCPU).ioIntercept
+	h[svm.ExitMSR] = (*VCPU).msrIntercept
+	h[svm.ExitShutdown] = (*VCPU).shutdownIntercept
+	h[svm.ExitVMRUN] = (*VCPU).vmrunIntercept
+	h[svm.ExitVMMCALL] = (*VCPU).udIntercept
+	h[svm.ExitSKINIT] = (*VCPU).udIntercept
+	h[svm.ExitVMLOAD] = (*VCPU).vmloadIntercept
+	h[svm.ExitVMSAVE] = (*VCPU).vmloadIntercept
+	h[svm.ExitSTGI] = (*VCPU).gifIntercept
+	h[svm.ExitCLGI] = (*VCPU).gifIntercept
+}
+
+// handleExit dispatches the exit in vmcb01. KVM: svm_invoke_exit_handler.
+func (v *VCPU) handleExit(rec *Record) (Stop, bool) {
+	c := v.vmcb.ExitCode
+	if c == svm.ExitInvalid {
+		return Stop{Reason: StopUnsupported, Detail: "VMRUN of vmcb01 failed its consistency checks (L0 bug)"}, true
+	}
+	if c >= svm.ExitCode(len(exitHandlers)) || exitHandlers[c] == nil {
+		rec.Action = ActionStop
+		return Stop{Reason: StopUnsupported, Detail: fmt.Sprintf("unexpected exit %v at rip %#x", c, v.vmcb.Save.RIP)}, true
+	}
+	return exitHandlers[c](v, rec)
+}
+
+func (v *VCPU) stopUnsupported(rec *Record, format string, args ...any) (Stop, bool) {
+	rec.Action = ActionStop
+	return Stop{Reason: StopUnsupported, Detail: fmt.Sprintf(format, args...)}, true
+}
+
+// injectUD queues #UD for the guest.
+func (v *VCPU) injectUD(rec *Record) (Stop, bool) {
+	rec.Action = ActionInjected
+	rec.Note = "#UD"
+	v.queueException(x86.VecUD, false, 0)
+	return Stop{}, false
+}
+
+// injectGP queues #GP(0) for the guest.
+func (v *VCPU) injectGP(rec *Record) (Stop, bool) {
+	rec.Action = ActionInjected
+	rec.Note = "#GP(0)"
+	if !v.queueException(x86.VecGP, true, 0) {
+		return Stop{Reason: StopShutdown, Detail: "triple fault"}, true
+	}
+	return Stop{}, false
+}
+
+func (v *VCPU) udIntercept(rec *Record) (Stop, bool) { return v.injectUD(rec) }
+
+// skip advances past the intercepted instruction or stops the VM.
+func (v *VCPU) skip(rec *Record) (Stop, bool) {
+	if !v.skipInstruction() {
+		return v.stopUnsupported(rec, "cannot decode the instruction at rip %#x", v.vmcb.Save.RIP)
+	}
+	return Stop{}, false
+}
+
+// crGPR decodes the GPR operand of an intercepted MOV CR: from EXITINFO1
+// with decode assists, else from the instruction. ok is false for
+// LMSW/CLTS (handled by decoding) or undecodable code.
+func (v *VCPU) crOperand() (gpr uint8, in x86.Inst, ok bool) {
+	if v.vmcb.ExitInfo1>>63 != 0 {
+		return uint8(v.vmcb.ExitInfo1 & 15), x86.Inst{}, true
+	}
+	in, ok = v.decodeAtRIP()
+	if !ok {
+		return 0, in, false
+	}
+	if in.Op == 0x120 || in.Op == 0x122 {
+		return in.ModRM&7 | in.RM&8, in, true
+	}
+	return 0, in, true
+}
+
+// crRead emulates MOV reg, CR0/CR3 with L1's values. KVM: cr_interception.
+func (v *VCPU) crRead(rec *Record) (Stop, bool) {
+	gpr, in, ok := v.crOperand()
+	if !ok {
+		return v.stopUnsupported(rec, "cannot decode CR read at rip %#x", v.vmcb.Save.RIP)
+	}
+	val := v.cr0
+	if v.vmcb.ExitCode == svm.ExitCR3Read {
+		val = v.cr3
+	}
+	if in.Op == 0x101 { // SMSW
+		return v.stopUnsupported(rec, "SMSW under shadow paging is not emulated")
+	}
+	if !v.long64() {
+		val &= 0xffffffff
+	}
+	v.setGPR(gpr, val)
+	rec.Note = fmt.Sprintf("CR read %#x", val)
+	return v.skip(rec)
+}
+
+// crWrite emulates MOV CR0/CR3/CR4, LMSW and CLTS. KVM: cr_interception,
+// kvm_set_cr0/3/4.
+func (v *VCPU) crWrite(rec *Record) (Stop, bool) {
+	code := v.vmcb.ExitCode
+	gpr, in, ok := v.crOperand()
+	if !ok {
+		return v.stopUnsupported(rec, "cannot decode CR write at rip %#x", v.vmcb.Save.RIP)
+	}
+	var val uint64
+	switch {
+	case v.vmcb.ExitInfo1>>63 != 0 || in.Op == 0x122:
+		val = v.gpr(gpr)
+		if !v.long64() {
+			val &= 0xffffffff
+		}
+	case in.Op == 0x106: // CLTS
+		val = v.cr0 &^ x86.CR0TS
+	case in.Op == 0x101 && (in.ModRM>>3)&7 == 6: // LMSW
+		var src uint64
+		if in.IsMem {
+			return v.stopUnsupported(rec, "LMSW with a memory operand under shadow paging is not emulated")
+		}
+		src = v.gpr(in.RM)
+		val = v.cr0&^0xe | src&0xe | (v.cr0|src)&x86.CR0PE
+	default:
+		return v.stopUnsupported(rec, "unexpected CR write instruction at rip %#x", v.vmcb.Save.RIP)
+	}
+	switch code {
+	case svm.ExitCR0Write:
+		if !v.setCR0(val) {
+			return v.injectGP(rec)
+		}
+	case svm.ExitCR3Write:
+		if v.efer&x86.EFERLMA != 0 && val>>x86.MaxPhysAddr != 0 {
+			return v.injectGP(rec)
+		}
+		v.cr3 = val
+		v.mmu.Zap() // a CR3 write flushes the TLB: drop the shadow
+	case svm.ExitCR4Write:
+		if !x86.CR4Valid(val) || v.efer&x86.EFERLMA != 0 && val&x86.CR4PAE == 0 {
+			return v.injectGP(rec)
+		}
+		if (val^v.vmcb.Save.CR4)&(x86.CR4PSE|x86.CR4PAE|x86.CR4PGE) != 0 {
+			v.mmu.Zap()
+		}
+		v.vmcb.Save.CR4 = val
+	}
+	rec.Note = fmt.Sprintf("CR write %#x", val)
+	return v.skip(rec)
+}
+
+// setCR0 applies L1's CR0 write with the architectural checks and long
+// mode activation, reporting false for #GP. KVM: kvm_set_cr0.
+func (v *VCPU) setCR0(val uint64) bool {
+	val |= x86.CR0ET
+	if val>>32 != 0 || val&x86.CR0PG != 0 && val&x86.CR0PE == 0 || val&x86.CR0NW != 0 && val&x86.CR0CD == 0 {
+		return false
+	}
+	old := v.cr0
+	if val&x86.CR0PG != 0 && old&x86.CR0PG == 0 && v.efer&x86.EFERLME != 0 {
+		if v.vmcb.Save.CR4&x86.CR4PAE == 0 || v.vmcb.Save.CS.Attrib&svm.SegAttribL != 0 {
+			return false
+		}
+		v.efer |= x86.EFERLMA
+	}
+	if val&x86.CR0PG == 0 && old&x86.CR0PG != 0 && v.efer&x86.EFERLMA != 0 {
+		if v.long64() {
+			return false
+		}
+		v.efer &^= x86.EFERLMA
+	}
+	v.cr0 = val
+	if (old^val)&(x86.CR0PG|x86.CR0WP|x86.CR0PE) != 0 {
+		v.mmu.Zap()
+	}
+	return true
+}
+
+// pfIntercept is the shadow-paging #PF: fill the shadow entry when L1's
+// tables allow the access, otherwise inject L1's own #PF.
+// KVM: pf_interception → kvm_mmu_page_fault.
+func (v *VCPU) pfIntercept(rec *Record) (Stop, bool) {
+	vm := &v.vmcb
+	addr, hwErr := vm.ExitInfo2, uint32(vm.ExitInfo1)
+	gm := v.guestMode()
+	f, err := v.mmu.HandleFault(gm, v.cr3, addr, hwErr, mmu.HardwareFormat(gm, vm.Save.CR4&x86.CR4PAE != 0))
+	if err != nil {
+		return v.stopUnsupported(rec, "%v", err)
+	}
+	switch f.Outcome {
+	case mmu.Filled:
+		// Guard against a fill that does not cure the fault (an L0 bug
+		// would otherwise spin forever).
+		if v.lastPF.addr == addr {
+			v.lastPF.count++
+			if v.lastPF.count > 8 {
+				return v.stopUnsupported(rec, "shadow fill at %#x does not resolve the fault (error code %#x)", addr, hwErr)
+			}
+		} else {
+			v.lastPF.addr, v.lastPF.count = addr, 0
+		}
+		rec.Action = ActionShadowFill
+		rec.Note = fmt.Sprintf("gva %#x -> gpa %#x", addr, f.GPA)
+		return Stop{}, false
+	case mmu.Reserved:
+		return v.stopUnsupported(rec, "guest maps physical address %#x, which is reserved for L0", f.GPA)
+	}
+	rec.Action = ActionInjected
+	rec.Note = fmt.Sprintf("guest #PF cr2=%#x err=%#x", addr, f.ErrCode)
+	if !v.queuePF(addr, f.ErrCode) {
+		return Stop{Reason: StopShutdown, Detail: "triple fault (#PF while delivering #DF)"}, true
+	}
+	return Stop{}, false
+}
+
+// intrIntercept: a host interrupt, the time slice, or a device kick. The
+// injection step picks up whatever became pending.
+func (v *VCPU) intrIntercept(rec *Record) (Stop, bool) {
+	rec.Action = ActionHandled
+	return Stop{}, false
+}
+
+// vintrIntercept: the interrupt window opened. KVM: interrupt_window_interception.
+func (v *VCPU) vintrIntercept(rec *Record) (Stop, bool) {
+	v.closeIRQWindow()
+	rec.Action = ActionHandled
+	rec.Note = "interrupt window"
+	return Stop{}, false
+}
+
+// iretIntercept: NMI window; NMIs unmask once the IRET has completed.
+// KVM: iret_interception.
+func (v *VCPU) iretIntercept(rec *Record) (Stop, bool) {
+	v.vmcb.ClearIntercept(svm.InterceptIRET)
+	v.ev.iretRIP = v.vmcb.Save.RIP
+	rec.Action = ActionHandled
+	return Stop{}, false
+}
+
+func (v *VCPU) cpuidIntercept(rec *Record) (Stop, bool) {
+	l := v.cpu.CPUIDLookup(uint32(v.gpr(x86.RAX)), uint32(v.gpr(x86.RCX)))
+	v.setGPR(x86.RAX, uint64(l.EAX))
+	v.setGPR(x86.RBX, uint64(l.EBX))
+	v.setGPR(x86.RCX, uint64(l.ECX))
+	v.setGPR(x86.RDX, uint64(l.EDX))
+	rec.Action = ActionHandled
+	return v.skip(rec)
+}
+
+// hltIntercept waits for the next interrupt: if one can come, the clock is
+// advanced to the next timer deadline; if none can, the VM is halted for
+// good. KVM: kvm_emulate_halt.
+func (v *VCPU) hltIntercept(rec *Record) (Stop, bool) {
+	rec.Action = ActionHandled
+	if st, stop := v.skip(rec); stop {
+		return st, stop
+	}
+	for {
+		if v.host.Stopped() {
+			return Stop{Reason: StopHost}, true
+		}
+		if v.ev.nmiPending || v.host.InterruptPending() && v.vmcb.Save.RFLAGS&x86.FlagIF != 0 {
+			return Stop{}, false
+		}
+		d, ok := v.host.NextDeadline()
+		if !ok || v.vmcb.Save.RFLAGS&x86.FlagIF == 0 {
+			return Stop{Reason: StopHalted, Detail: fmt.Sprintf("guest halted at rip %#x with nothing to wake it", v.vmcb.Save.RIP)}, true
+		}
+		if now := v.cpu.HostTSC(); d > now {
+			v.cpu.AdvanceClock(d - now)
+		}
+		v.host.Tick()
+	}
+}
+
+func (v *VCPU) invlpgIntercept(rec *Record) (Stop, bool) {
+	v.mmu.Zap()
+	rec.Action = ActionHandled
+	return v.skip(rec)
+}
+
+// ioIntercept: L0's IOPM intercepts no port today; an IOIO exit is a bug.
+func (v *VCPU) ioIntercept(rec *Record) (Stop, bool) {
+	return v.stopUnsupported(rec, "unexpected IOIO exit (info1 %#x)", v.vmcb.ExitInfo1)
+}
+
+// msrIntercept emulates the MSRs L0 virtualizes: EFER, VM_HSAVE_PA, VM_CR.
+// KVM: msr_interception.
+func (v *VCPU) msrIntercept(rec *Record) (Stop, bool) {
+	msr := uint32(v.gpr(x86.RCX))
+	write := v.vmcb.ExitInfo1 == 1
+	rec.Action = ActionHandled
+	if !write {
+		var val uint64
+		switch msr {
+		case x86.MSREFER:
+			val = v.efer
+		default:
+			val = v.cpu.MSR(msr)
+		}
+		v.setGPR(x86.RAX, val&0xffffffff)
+		v.setGPR(x86.RDX, val>>32)
+		return v.skip(rec)
+	}
+	val := v.gpr(x86.RDX)<<32 | v.gpr(x86.RAX)&0xffffffff
+	switch msr {
+	case x86.MSREFER:
+		allowed := uint64(x86.EFERSCE | x86.EFERLME | x86.EFERLMA | x86.EFERNXE)
+		if v.cpu.SVMFeatures() != 0 {
+			allowed |= x86.EFERSVME
+		}
+		if val&^allowed != 0 || v.cr0&x86.CR0PG != 0 && (val^v.efer)&x86.EFERLME != 0 {
+			return v.injectGP(rec)
+		}
+		val = val&^x86.EFERLMA | v.efer&x86.EFERLMA
+		if (val^v.efer)&x86.EFERNXE != 0 {
+			v.mmu.Zap()
+		}
+		v.efer = val
+	default:
+		if !v.cpu.SetMSR(msr, val) {
+			return v.injectGP(rec)
+		}
+	}
+	return v.skip(rec)
+}
+
+func (v *VCPU) shutdownIntercept(rec *Record) (Stop, bool) {
+	rec.Action = ActionStop
+	return Stop{Reason: StopShutdown, Detail: "triple fault"}, true
+}
+
+// vmrunIntercept: L1 runs its own guest. Nested SVM is not implemented yet.
+func (v *VCPU) vmrunIntercept(rec *Record) (Stop, bool) {
+	return v.stopUnsupported(rec, "nested VMRUN (L1 running L2) is not implemented yet")
+}
+
+// vmloadIntercept emulates VMLOAD/VMSAVE for L1: its VMCB addresses are
+// guest-physical and equal to host-physical for RAM.
+func (v *VCPU) vmloadIntercept(rec *Record) (Stop, bool) {
+	pa := v.gpr(x86.RAX)
+	if v.decodeMode() != x86.Mode64 {
+		pa &= 0xffffffff
+	}
+	if pa+svm.VMCBSize > uint64(len(v.cpu.RAM)) {
+		return v.injectGP(rec)
+	}
+	page := v.cpu.RAM[pa : pa+svm.VMCBSize]
+	var vmcb svm.VMCB
+	vmcb.Load(page)
+	if v.vmcb.ExitCode == svm.ExitVMLOAD {
+		s := &v.vmcb.Save
+		s.FS, s.GS, s.TR, s.LDTR = vmcb.FS, vmcb.GS, vmcb.TR, vmcb.LDTR
+		s.KernelGSBase, s.STAR, s.LSTAR, s.CSTAR, s.SFMASK = vmcb.KernelGSBase, vmcb.STAR, vmcb.LSTAR, vmcb.CSTAR, vmcb.SFMASK
+		s.SysenterCS, s.SysenterESP, s.SysenterEIP = vmcb.SysenterCS, vmcb.SysenterESP, vmcb.SysenterEIP
+	} else {
+		s := &v.vmcb.Save
+		vmcb.FS, vmcb.GS, vmcb.TR, vmcb.LDTR = s.FS, s.GS, s.TR, s.LDTR
+		vmcb.KernelGSBase, vmcb.STAR, vmcb.LSTAR, vmcb.CSTAR, vmcb.SFMASK = s.KernelGSBase, s.STAR, s.LSTAR, s.CSTAR, s.SFMASK
+		vmcb.SysenterCS, vmcb.SysenterESP, vmcb.SysenterEIP = s.SysenterCS, s.SysenterESP, s.SysenterEIP
+		vmcb.Store(page)
+		v.cpu.Invalidate()
+	}
+	rec.Action = ActionHandled
+	return v.skip(rec)
+}
+
+// gifIntercept emulates STGI/CLGI for L1 (L0 keeps L1's GIF).
+func (v *VCPU) gifIntercept(rec *Record) (Stop, bool) {
+	v.gif = v.vmcb.ExitCode == svm.ExitSTGI
+	rec.Action = ActionHandled
+	return v.skip(rec)
+}

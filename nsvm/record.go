@@ -1,0 +1,76 @@
+package nsvm
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/govmm/govmm/x86/svm"
+)
+
+// Action is what L0 did with an exit.
+type Action uint8
+
+// Actions, for traces.
+const (
+	ActionHandled    Action = iota // emulated or absorbed by L0
+	ActionShadowFill               // a shadow page-table entry was created
+	ActionInjected                 // an exception was queued for the guest
+	ActionReinjected               // the interrupted event is being re-delivered
+	ActionStop                     // the VM stops
+)
+
+var actionNames = [...]string{"handled", "shadow-fill", "inject", "reinject", "stop"}
+
+func (a Action) String() string {
+	if int(a) < len(actionNames) {
+		return actionNames[a]
+	}
+	return fmt.Sprintf("Action(%d)", a)
+}
+
+// Record describes one world switch (#VMEXIT of L1 and what L0 did).
+type Record struct {
+	Seq         uint64 // world-switch number
+	Insns       uint64 // guest instructions retired at the exit
+	Level       int    // 1 for L1
+	Code        svm.ExitCode
+	Info1       uint64
+	Info2       uint64
+	ExitIntInfo svm.Event
+	NRIP        uint64
+	RIP         uint64
+	EventInj    svm.Event // programmed for the next VMRUN (filled after injection)
+	NextRIP     uint64    // vmcb.NRIP for the next VMRUN when EventInj is soft
+	Action      Action
+	Note        string
+}
+
+// String formats a record as one trace line.
+func (r Record) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "#%d L%d %s info1=%#x info2=%#x rip=%#x nrip=%#x", r.Seq, r.Level, r.Code, r.Info1, r.Info2, r.RIP, r.NRIP)
+	if r.ExitIntInfo.Valid() {
+		fmt.Fprintf(&b, " exitintinfo=[%v]", r.ExitIntInfo)
+	}
+	fmt.Fprintf(&b, " -> %v", r.Action)
+	if r.Note != "" {
+		fmt.Fprintf(&b, " (%s)", r.Note)
+	}
+	return b.String()
+}
+
+func (v *VCPU) newRecord() Record {
+	vm := &v.vmcb
+	return Record{Seq: v.exits, Insns: v.cpu.Insns, Level: 1, Code: vm.ExitCode, Info1: vm.ExitInfo1,
+		Info2: vm.ExitInfo2, ExitIntInfo: vm.ExitIntInfo, NRIP: vm.NRIP, RIP: vm.Save.RIP}
+}
+
+func (v *VCPU) trace(r Record) {
+	if v.cfg.Trace == nil {
+		return
+	}
+	if r.Action == ActionHandled && v.ev.exc.injected && r.ExitIntInfo.Valid() {
+		r.Action = ActionReinjected
+	}
+	v.cfg.Trace(r)
+}
