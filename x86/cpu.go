@@ -256,8 +256,10 @@ type CPU struct {
 	gif            bool
 	exit           svmExit // the pending #VMEXIT
 	exitPending    bool    // a #VMEXIT ended the batch
+	deliveryExit   bool    // a #VMEXIT (NPF) happened while delivering an event
 	guestTSCOffset uint64  // the VMCB's TSC_OFFSET while in guest mode
 	vintr          bool    // V_IRQ: a virtual interrupt is pending
+	npEnabled      bool    // the running VMCB has NP_ENABLE (and NP is exposed)
 
 	// acActive is CR0.AM && RFLAGS.AC && CPL 3: alignment checking is on,
 	// so data accesses bypass the soft TLB and are checked.

@@ -51,6 +51,9 @@ func (c *CPU) translate(lin uint64, acc int) uint64 {
 	} else {
 		pa = c.walk(lin, acc)
 	}
+	if c.npActive() {
+		pa = c.nestedTranslate(pa, acc == accWrite, acc == accExec, false)
+	}
 	page := pa &^ 0xfff
 	if c.noTLB() {
 		// Data breakpoints or alignment checks: every access must come

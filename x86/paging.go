@@ -57,7 +57,11 @@ func (c *CPU) walk(lin uint64, acc int) uint64 {
 	if c.CPL == 3 && !c.implicitSV {
 		a |= paging.User
 	}
-	r := paging.Walk(c, c.pagingMode(), c.CR3, lin, a, MaxPhysAddr)
+	var mem paging.Memory = c
+	if c.npActive() {
+		mem = npMem{c}
+	}
+	r := paging.Walk(mem, c.pagingMode(), c.CR3, lin, a, MaxPhysAddr)
 	if r.Fault {
 		c.pageFault(lin, uint64(r.ErrCode))
 	}

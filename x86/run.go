@@ -385,6 +385,10 @@ func (c *CPU) raiseEventSVM(ev Event, retRIP, nrip uint64, injected bool) eventR
 		if c.tryDeliver(ev, retRIP) {
 			return evDelivered
 		}
+		if c.deliveryExit {
+			c.deliveryExit = false
+			return evVMExit
+		}
 		f := c.fault
 		second := Event{Vector: f.vector, Kind: EventException, HasError: f.hasErr, Error: f.err,
 			setCR2: f.setCR2, cr2: f.cr2}
@@ -417,10 +421,18 @@ func (c *CPU) raiseEventSVM(ev Event, retRIP, nrip uint64, injected bool) eventR
 func (c *CPU) tryDeliver(ev Event, retRIP uint64) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			if _, isFault := r.(faultPanic); !isFault {
+			switch r.(type) {
+			case faultPanic:
+				ok = false
+			case vmexitPanic:
+				// An NPF while vectoring: the exit reports the event.
+				c.exit.exitIntInfo = toSVMEvent(ev)
+				c.exit.nrip = 0
+				c.deliveryExit = true
+				ok = false
+			default:
 				panic(r)
 			}
-			ok = false
 		}
 	}()
 	c.deliver(ev, retRIP)

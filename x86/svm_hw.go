@@ -61,16 +61,16 @@ func (c *CPU) SetSVMFeatures(f svm.Features) {
 const svmASIDs = 16
 
 // ImplementedSVMFeatures are the SVM features the silicon models.
-const ImplementedSVMFeatures = svm.FeatureNRIPS | svm.FeatureDecodeAssists | svm.FeatureVGIF |
+const ImplementedSVMFeatures = svm.FeatureNP | svm.FeatureNRIPS | svm.FeatureDecodeAssists | svm.FeatureVGIF |
 	svm.FeatureSvmeAddrChk | svm.FeatureFlushByAsid | svm.FeatureVmcbClean
 
 // Feature sets.
 const (
 	// SVMFeaturesDefault is govmm's default: what the silicon implements.
 	SVMFeaturesDefault = ImplementedSVMFeatures
-	// SVMFeaturesQEMUMax is what QEMU 7.2 TCG with -cpu max exposes
-	// (0x10010001 less NP, which the silicon does not implement yet).
-	SVMFeaturesQEMUMax = svm.FeatureVGIF | svm.FeatureSvmeAddrChk
+	// SVMFeaturesQEMUMax is what QEMU 7.2 TCG with -cpu max exposes in
+	// CPUID 8000_000Ah EDX (0x10010001).
+	SVMFeaturesQEMUMax = svm.FeatureNP | svm.FeatureVGIF | svm.FeatureSvmeAddrChk
 )
 
 func (c *CPU) hasSVM(f svm.Features) bool { return c.svmFeatures&f != 0 }
@@ -131,6 +131,8 @@ func (c *CPU) checkVMCB(v *svm.VMCB) bool {
 	case v.ASID == 0:
 		return false
 	case (v.MSRPMBasePA&^0xfff+0x2000-1)&physMask != 0 || (v.IOPMBasePA&^0xfff+0x3000-1)&physMask != 0:
+		return false
+	case c.hasSVM(svm.FeatureNP) && v.MiscCtl&svm.MiscCtlNPEnable != 0 && v.NCR3&physMask != 0:
 		return false
 	}
 	return c.eventInjLegal(v.EventInj, s.CR0&CR0PE != 0)
@@ -282,6 +284,7 @@ func (c *CPU) VMRun(vmcb *svm.VMCB, limit uint64) VMExit {
 	}
 	c.guest.vmcb = v
 	c.icpt = v.Intercepts
+	c.npEnabled = c.hasSVM(svm.FeatureNP) && v.MiscCtl&svm.MiscCtlNPEnable != 0
 	c.gif = true
 	c.guestTSCOffset = v.TSCOffset
 	c.loadGuest(v)
@@ -357,6 +360,7 @@ func (c *CPU) finishVMExit(v *svm.VMCB) {
 // leaveGuest ends guest mode: GIF is cleared, intercepts are off.
 func (c *CPU) leaveGuest() {
 	c.guest.vmcb = nil
+	c.npEnabled = false
 	c.icpt = [6]uint32{}
 	c.gif = false
 	c.guestTSCOffset = 0
