@@ -66,8 +66,9 @@ const ImplementedSVMFeatures = svm.FeatureNP | svm.FeatureNRIPS | svm.FeatureDec
 
 // Feature sets.
 const (
-	// SVMFeaturesDefault is govmm's default: what the silicon implements.
-	SVMFeaturesDefault = ImplementedSVMFeatures
+	// SVMFeaturesDefault is govmm's default: what the silicon implements,
+	// less NP until L0 can virtualize L1's nested page tables.
+	SVMFeaturesDefault = ImplementedSVMFeatures &^ svm.FeatureNP
 	// SVMFeaturesQEMUMax is what QEMU 7.2 TCG with -cpu max exposes in
 	// CPUID 8000_000Ah EDX (0x10010001).
 	SVMFeaturesQEMUMax = svm.FeatureNP | svm.FeatureVGIF | svm.FeatureSvmeAddrChk
