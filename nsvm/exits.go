@@ -41,6 +41,7 @@ func init() {
 	h[svm.ExitVMSAVE] = (*VCPU).vmloadIntercept
 	h[svm.ExitSTGI] = (*VCPU).gifIntercept
 	h[svm.ExitCLGI] = (*VCPU).gifIntercept
+	h[svm.ExitICEBP] = (*VCPU).icebpIntercept
 }
 
 // handleExit dispatches the exit in vmcb01. KVM: svm_invoke_exit_handler.
@@ -399,4 +400,20 @@ func (v *VCPU) gifIntercept(rec *Record) (Stop, bool) {
 	v.gif = v.vmcb.ExitCode == svm.ExitSTGI
 	rec.Action = ActionHandled
 	return v.skip(rec)
+}
+
+// icebpIntercept emulates ICEBP (INT1): a #DB trap whose return address is
+// the next instruction. L0 intercepts it so the #DB is injected with RIP
+// already past the ICEBP: EVENTINJ has no "soft" form for #DB, and an
+// interrupted delivery is then re-injected without ambiguity.
+func (v *VCPU) icebpIntercept(rec *Record) (Stop, bool) {
+	if st, stop := v.skip(rec); stop {
+		return st, stop
+	}
+	rec.Action = ActionInjected
+	rec.Note = "#DB (ICEBP)"
+	if !v.queueException(x86.VecDB, false, 0) {
+		return Stop{Reason: StopShutdown, Detail: "triple fault"}, true
+	}
+	return Stop{}, false
 }

@@ -125,6 +125,7 @@ func (v *VCPU) initVMCB01() {
 		svm.InterceptIOIOProt, svm.InterceptMSRProt, svm.InterceptShutdown,
 		svm.InterceptVMRUN, svm.InterceptVMMCALL, svm.InterceptVMLOAD, svm.InterceptVMSAVE,
 		svm.InterceptSTGI, svm.InterceptCLGI, svm.InterceptSKINIT,
+		svm.InterceptICEBP,
 	} {
 		vm.SetIntercept(i)
 	}

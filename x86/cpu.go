@@ -1,6 +1,10 @@
 package x86
 
-import "github.com/govmm/govmm/x86/svm"
+import (
+	"sync/atomic"
+
+	"github.com/govmm/govmm/x86/svm"
+)
 
 // General-purpose register numbers, in ModRM encoding order.
 const (
@@ -199,7 +203,9 @@ type CPU struct {
 	Private     []byte
 	PrivateBase uint64
 
-	// Insns counts retired instructions; it is the CPU's clock.
+	// Insns counts retired instructions and delivered events (an
+	// exception or interrupt delivery takes one tick); it is the CPU's
+	// clock and its budget.
 	Insns uint64
 
 	// CPUID is the processor model CPUID reports.
@@ -241,7 +247,7 @@ type CPU struct {
 	deliverCPL uint8 // privilege of the stack being built during event delivery
 
 	// attn is non-zero when the hot loop must take the slow step (attn*).
-	attn uint32
+	attn atomic.Uint32
 
 	bpExec uint8  // DR7-enabled instruction breakpoints (bit i = DRi)
 	bpData uint8  // DR7-enabled data breakpoints
@@ -359,31 +365,31 @@ func (c *CPU) Mode() Mode { return c.mode }
 
 // RequestStop makes Run return ExitStop at the next instruction boundary.
 // Devices call it (through the VM) from inside an I/O access.
-func (c *CPU) RequestStop() { c.attn |= attnStop }
+func (c *CPU) RequestStop() { c.attn.Or(attnStop) }
 
 // SetINTR sets the level of the external interrupt line (from the PIC or the
 // local APIC). The vector is taken from Platform.AckInterrupt when the CPU
 // recognises the interrupt.
 func (c *CPU) SetINTR(level bool) {
 	if level {
-		c.attn |= attnIntr
+		c.attn.Or(attnIntr)
 	} else {
-		c.attn &^= attnIntr
+		c.attn.And(^uint32(attnIntr))
 	}
 }
 
 // RaiseNMI makes an NMI pending; it is taken at the next instruction boundary
 // where NMIs are not blocked.
-func (c *CPU) RaiseNMI() { c.attn |= attnNMI }
+func (c *CPU) RaiseNMI() { c.attn.Or(attnNMI) }
 
 // Halted reports whether the CPU is in the HLT state.
-func (c *CPU) Halted() bool { return c.attn&attnHalt != 0 }
+func (c *CPU) Halted() bool { return c.attn.Load()&attnHalt != 0 }
 
 // setHalted enters or leaves the HLT state.
 func (c *CPU) setHalted(h bool) {
 	if h {
-		c.attn |= attnHalt
+		c.attn.Or(attnHalt)
 	} else {
-		c.attn &^= attnHalt
+		c.attn.And(^uint32(attnHalt))
 	}
 }

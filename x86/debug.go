@@ -45,9 +45,9 @@ func (c *CPU) debugChanged() {
 		}
 	}
 	if c.bpExec|c.bpData != 0 {
-		c.attn |= attnDebug
+		c.attn.Or(attnDebug)
 	} else {
-		c.attn &^= attnDebug
+		c.attn.And(^uint32(attnDebug))
 	}
 	// Data breakpoints need every access on the slow path.
 	c.tlb.flushAll()

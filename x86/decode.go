@@ -97,15 +97,13 @@ prefixes:
 		case 0xf3:
 			pfx = pfx&^pfxRepne | pfxRep
 		default:
+			if mode == Mode64 && b&0xf0 == 0x40 {
+				rex = b // REX counts only right before the opcode
+				continue
+			}
 			break prefixes
 		}
 		rex = 0 // a legacy prefix after REX cancels the REX
-	}
-	if mode == Mode64 {
-		for b&0xf0 == 0x40 {
-			rex = b
-			b = d.byte()
-		}
 	}
 	if rex != 0 {
 		pfx |= pfxRex
@@ -186,8 +184,8 @@ prefixes:
 	} else if op < 0x100 {
 		in.Reg = b&7 | (rex&1)<<3 // +r forms take the register from the opcode
 	}
-	if (op == 0xc4 || op == 0xc5) && !in.IsMem {
-		in.exec = execUD // VEX prefix in legacy modes; AVX is not implemented
+	if (op == 0xc4 || op == 0xc5 || op == 0x62) && !in.IsMem {
+		in.exec = execUD // VEX/EVEX prefix in legacy modes (no AVX), or a register BOUND/LES/LDS
 	}
 	if seg != segNone {
 		in.Seg = seg

@@ -647,5 +647,3 @@ func execRsm(c *CPU, in *Inst) {
 	c.raiseUD()
 }
 
-// 0F 0B: UD2; 0F B9: UD1; 0F FF: UD0.
-func execUD2(c *CPU, in *Inst) { c.raiseUD() }

@@ -185,7 +185,7 @@ func init() {
 	u[0x07] = opEntry{0, execSysret}
 	u[0x08] = opEntry{0, execInvd}
 	u[0x09] = opEntry{0, execInvd}
-	u[0x0b] = opEntry{0, execUD2}
+	u[0x0b] = opEntry{0, execUD}
 	u[0x0d] = opEntry{fModRM, execNopModRM} // PREFETCH/PREFETCHW
 	for op := 0x18; op < 0x20; op++ {
 		u[op] = opEntry{fModRM, execNopModRM} // hint NOPs, ENDBR64 (F3 0F 1E FA)
@@ -203,8 +203,8 @@ func init() {
 	u[0xa2] = opEntry{0, execCPUID}
 	u[0xaa] = opEntry{0, execRsm}
 	u[0xae] = opEntry{fModRM, execGrp15}
-	u[0xb9] = opEntry{fModRM, execUD2}
-	u[0xff] = opEntry{fModRM, execUD2}
+	u[0xb9] = opEntry{fModRM, execUD}
+	u[0xff] = opEntry{fModRM, execUD}
 	/* 0F 40 - 0F 4F: CMOVcc */
 	for cc := 0x40; cc < 0x50; cc++ {
 		u[cc] = opEntry{fModRM, execCmov}

@@ -52,6 +52,9 @@ func (c *CPU) Run(limit uint64) Exit {
 			}
 			c.setHalted(false)
 		}
+		if c.Insns >= limit {
+			return Exit{Reason: ExitBudget}
+		}
 		r, stop := c.runBatch(limit)
 		if stop {
 			return r
@@ -77,12 +80,17 @@ func (c *CPU) runBatch(limit uint64) (ex Exit, stop bool) {
 			}
 		}
 	}()
-	// in is the next instruction when it is already known: the cached
-	// successor of a fall-through instruction on the same code page.
-	var in *Inst
+	// in is the next instruction when a cache link already names it; prev
+	// is the instruction just executed when a link from it is still to be
+	// recorded (link says which). Nothing is fetched until the budget and
+	// pending events have been checked, so a fetch fault never preempts an
+	// interrupt or outlives the budget.
+	var in, prev *Inst
+	var link uint8 // 1: prev.succ, 2: prev.br
+	var prevTag, prevGen uint64
 	for c.Insns < limit {
-		if c.attn != 0 || c.RFLAGS&(FlagTF|FlagRF) != 0 {
-			in = nil
+		if c.attn.Load() != 0 || c.RFLAGS&(FlagTF|FlagRF) != 0 {
+			in, prev = nil, nil
 			if ex, stop := c.slowStep(); stop {
 				return ex, true
 			}
@@ -90,6 +98,24 @@ func (c *CPU) runBatch(limit uint64) (ex Exit, stop bool) {
 		}
 		if in == nil {
 			in = c.fetchCurrent()
+			if prev != nil && prevTag == c.icode.fetchTag && prevGen == c.icode.gen && prev != &c.scratch && in != &c.scratch {
+				if link == 1 {
+					prev.succ = in
+				} else {
+					prev.br, prev.brIP = in, c.RIP
+				}
+			}
+			prev = nil
+		} else {
+			c.next = c.RIP + uint64(in.Len)
+			if c.mode != Mode64 {
+				if c.next-1 > uint64(c.Seg[CS].Limit) {
+					c.raiseGP(0)
+				}
+				if c.mode == Mode16 {
+					c.next &= 0xffff
+				}
+			}
 		}
 		fall, gen := c.next, c.icode.gen
 		in.exec(c, in)
@@ -99,35 +125,22 @@ func (c *CPU) runBatch(limit uint64) (ex Exit, stop bool) {
 			in = nil // paging, mode or code changed: look up afresh
 			continue
 		}
-		var s *Inst
 		if c.next != fall {
 			// A branch: follow the cached target if this one went there.
-			if s = in.br; s == nil || in.brIP != c.RIP || s.Mode != c.mode || c.linearPage(c.RIP) != c.icode.fetchTag {
-				prev, tag := in, c.icode.fetchTag
-				in = c.fetchCurrent()
-				if tag == c.icode.fetchTag && c.icode.gen == gen && prev != &c.scratch && in != &c.scratch {
-					prev.br, prev.brIP = in, c.RIP
-				}
+			if s := in.br; s != nil && in.brIP == c.RIP && s.Mode == c.mode && c.linearPage(c.RIP) == c.icode.fetchTag {
+				in = s
 				continue
 			}
-		} else if s = in.succ; s == nil || s.Mode != c.mode {
-			prev, tag := in, c.icode.fetchTag
-			in = c.fetchCurrent()
-			if tag == c.icode.fetchTag && c.icode.gen == gen && prev != &c.scratch && in != &c.scratch {
-				prev.succ = in
+			prev, link = in, 2
+		} else {
+			if s := in.succ; s != nil && s.Mode == c.mode {
+				in = s
+				continue
 			}
-			continue
+			prev, link = in, 1
 		}
-		in = s
-		c.next = c.RIP + uint64(s.Len)
-		if c.mode != Mode64 {
-			if c.next-1 > uint64(c.Seg[CS].Limit) {
-				c.raiseGP(0)
-			}
-			if c.mode == Mode16 {
-				c.next &= 0xffff
-			}
-		}
+		prevTag, prevGen = c.icode.fetchTag, gen
+		in = nil
 	}
 	return Exit{Reason: ExitBudget}, true
 }
@@ -166,15 +179,15 @@ func (c *CPU) interruptDeliverable() bool {
 	if c.Insns < c.shadowEnd || !c.gif {
 		return false
 	}
-	if c.attn&attnNMI != 0 && !c.nmiBlocked {
+	if c.attn.Load()&attnNMI != 0 && !c.nmiBlocked {
 		return true
 	}
-	if c.attn&attnIntr != 0 {
+	if c.attn.Load()&attnIntr != 0 {
 		if c.RFLAGS&FlagIF != 0 || c.guest.vmcb != nil && c.guest.vmcb.IntCtl&svm.IntCtlVIntrMasking != 0 {
 			return true
 		}
 	}
-	return c.attn&attnVIRQ != 0 && c.virtualInterruptReady()
+	return c.attn.Load()&attnVIRQ != 0 && c.virtualInterruptReady()
 }
 
 // takeInterrupts recognises pending NMIs, external interrupts and (in
@@ -188,18 +201,18 @@ func (c *CPU) takeInterrupts() (ex Exit, stop, taken bool) {
 	if !c.gif {
 		return Exit{}, false, false
 	}
-	if c.attn&attnNMI != 0 && !c.nmiBlocked {
+	if c.attn.Load()&attnNMI != 0 && !c.nmiBlocked {
 		if c.intercepted(svm.InterceptNMI) {
 			c.exit = svmExit{code: svm.ExitNMI}
 			c.exitPending = true
 			return Exit{Reason: ExitVMExit}, true, true
 		}
-		c.attn &^= attnNMI
+		c.attn.And(^uint32(attnNMI))
 		c.nmiBlocked = true
 		c.setHalted(false)
 		return c.eventResultExit(c.raiseEventSVM(Event{Vector: VecNMI, Kind: EventNMI}, c.RIP, 0, false))
 	}
-	if c.attn&attnIntr != 0 {
+	if c.attn.Load()&attnIntr != 0 {
 		// With V_INTR_MASKING the host's IF (always set for L0) masks
 		// physical interrupts, not the guest's.
 		masked := c.RFLAGS&FlagIF == 0
@@ -218,14 +231,14 @@ func (c *CPU) takeInterrupts() (ex Exit, stop, taken bool) {
 			}
 		}
 	}
-	if c.attn&attnVIRQ != 0 && c.virtualInterruptReady() {
+	if c.attn.Load()&attnVIRQ != 0 && c.virtualInterruptReady() {
 		if c.intercepted(svm.InterceptVINTR) {
 			c.exit = svmExit{code: svm.ExitVINTR}
 			c.exitPending = true
 			return Exit{Reason: ExitVMExit}, true, true
 		}
 		c.vintr = false
-		c.attn &^= attnVIRQ
+		c.attn.And(^uint32(attnVIRQ))
 		c.setHalted(false)
 		vec := uint8(c.guest.vmcb.IntVector)
 		return c.eventResultExit(c.raiseEventSVM(Event{Vector: vec, Kind: EventExtInt}, c.RIP, 0, false))
@@ -269,8 +282,8 @@ func (c *CPU) eventResultExit(r eventResult) (Exit, bool, bool) {
 // slowStep runs one instruction with everything the hot loop skips:
 // stop requests, interrupt recognition, breakpoints, single-step and RF.
 func (c *CPU) slowStep() (Exit, bool) {
-	if c.attn&attnStop != 0 {
-		c.attn &^= attnStop
+	if c.attn.Load()&attnStop != 0 {
+		c.attn.And(^uint32(attnStop))
 		return Exit{Reason: ExitStop}, true
 	}
 	if ex, stop, taken := c.takeInterrupts(); taken || stop {
@@ -382,6 +395,7 @@ func (c *CPU) raiseEventSVM(ev Event, retRIP, nrip uint64, injected bool) eventR
 		if ev.setCR2 {
 			c.CR2 = ev.cr2
 		}
+		c.Insns++ // a delivery takes a tick: an exception loop still ends the budget
 		if c.tryDeliver(ev, retRIP) {
 			return evDelivered
 		}

@@ -293,7 +293,7 @@ func (c *CPU) VMRun(vmcb *svm.VMCB, limit uint64) VMExit {
 	c.exit = svmExit{}
 	c.vintr = v.IntCtl&svm.IntCtlVIRQ != 0
 	if c.vintr {
-		c.attn |= attnVIRQ
+		c.attn.Or(attnVIRQ)
 	}
 
 	ex := c.vmrunInject(v)
@@ -322,6 +322,9 @@ func (c *CPU) runGuest(limit uint64) VMExit {
 				return VMExit{Reason: ExitHalt}
 			}
 			c.setHalted(false)
+		}
+		if c.Insns >= limit {
+			return VMExit{Reason: ExitBudget}
 		}
 		r, stop := c.runBatch(limit)
 		if c.exitPending {
@@ -365,7 +368,7 @@ func (c *CPU) leaveGuest() {
 	c.icpt = [6]uint32{}
 	c.gif = false
 	c.guestTSCOffset = 0
-	c.attn &^= attnVIRQ
+	c.attn.And(^uint32(attnVIRQ))
 	c.vintr = false
 	c.tlb.flushAll()
 	c.icode.resetFetch()
