@@ -646,4 +646,3 @@ func execRsm(c *CPU, in *Inst) {
 	c.intercept(svm.InterceptRSM, 0, 0)
 	c.raiseUD()
 }
-
