@@ -36,6 +36,17 @@ type events struct {
 		oldRIP, nextRIP uint64
 	}
 	irqWindow bool // V_IRQ + VINTR intercept armed to catch IF=1
+
+	// vmexit is an exception L0 raised for L2 that L1 intercepts: it
+	// becomes a nested #VMEXIT, leaving the interrupted event queued so it
+	// lands in vmcb12's EXITINTINFO (KVM: exception_vmexit).
+	vmexit struct {
+		valid  bool
+		vector uint8
+		hasErr bool
+		err    uint32
+		cr2    uint64
+	}
 }
 
 // exceptionClass is used to combine exceptions (double-fault rules).
@@ -58,6 +69,11 @@ func exceptionClass(v uint8) int {
 // exception wins and the interrupted one is regenerated when its instruction
 // re-executes. KVM: kvm_multiple_exception.
 func (v *VCPU) queueException(vec uint8, hasErr bool, errCode uint32) bool {
+	if v.nested.active && v.nested.ctl12.Intercepted(svm.InterceptExcp(vec)) {
+		x := &v.ev.vmexit
+		x.valid, x.vector, x.hasErr, x.err, x.cr2 = true, vec, hasErr, errCode, 0
+		return true
+	}
 	e := &v.ev.exc
 	if e.pending || e.injected {
 		c1, c2 := exceptionClass(e.vector), exceptionClass(vec)
@@ -78,6 +94,10 @@ func (v *VCPU) queuePF(addr uint64, errCode uint32) bool {
 	if !v.queueException(x86.VecPF, true, errCode) {
 		return false
 	}
+	if v.ev.vmexit.valid && v.ev.vmexit.vector == x86.VecPF {
+		v.ev.vmexit.cr2 = addr
+		return true
+	}
 	if v.ev.exc.vector == x86.VecPF {
 		v.ev.exc.cr2, v.ev.exc.hasCR2 = addr, true
 	}
@@ -94,10 +114,34 @@ func softException(vec uint8) bool { return vec == x86.VecBP || vec == x86.VecOF
 // when they cannot be taken yet). It reports false when the VM must stop.
 // KVM: kvm_check_and_inject_events.
 func (v *VCPU) injectEvents() (Stop, bool) {
-	vm := &v.vmcb
-	vm.EventInj = 0
+	vm := &v.cur.vmcb
 	v.closeIRQWindow()
+	if v.nested.runPending {
+		return Stop{}, true // vmcb02's EVENTINJ is L1's, delivered by this VMRUN
+	}
+	vm.EventInj = 0
 	e := &v.ev.exc
+	if v.nested.active {
+		// An exception L0 raised for L2 that L1 intercepts becomes a nested
+		// #VMEXIT; so does a pending interrupt when L1 intercepts INTR.
+		// KVM: svm_check_nested_events.
+		c12 := &v.nested.ctl12
+		if x := v.ev.vmexit; x.valid {
+			info1 := uint64(0)
+			if x.hasErr {
+				info1 = uint64(x.err)
+			}
+			v.ev.vmexit.valid = false
+			v.nested.setNRIP0 = true // exceptions raised by L0 carry no next RIP
+			v.nestedVMExit(svm.ExitExcp(x.vector), info1, x.cr2)
+			return v.injectEvents()
+		}
+		if !e.pending && !e.injected && !v.ev.nmiInjected && !v.ev.irq.injected &&
+			v.host.InterruptPending() && c12.Intercepted(svm.InterceptINTR) {
+			v.nestedVMExit(svm.ExitINTR, 0, 0)
+			return v.injectEvents()
+		}
+	}
 	switch {
 	case e.injected || e.pending:
 		if e.pending && e.hasCR2 {
@@ -148,27 +192,27 @@ func (v *VCPU) injectIRQ() {
 			q.injected = false
 			return
 		}
-		v.vmcb.EventInj = svm.NewEvent(svm.EventTypeSoftInt, q.vector)
+		v.cur.vmcb.EventInj = svm.NewEvent(svm.EventTypeSoftInt, q.vector)
 		return
 	}
-	v.vmcb.EventInj = svm.NewEvent(svm.EventTypeIntr, q.vector)
+	v.cur.vmcb.EventInj = svm.NewEvent(svm.EventTypeIntr, q.vector)
 }
 
 // interruptAllowed: GIF set, IF set, no interrupt shadow.
 // KVM: svm_interrupt_allowed.
 func (v *VCPU) interruptAllowed() bool {
-	return v.gif && v.vmcb.Save.RFLAGS&x86.FlagIF != 0 && v.vmcb.IntState&svm.IntStateInterruptShadow == 0
+	return v.gif && v.cur.vmcb.Save.RFLAGS&x86.FlagIF != 0 && v.cur.vmcb.IntState&svm.IntStateInterruptShadow == 0
 }
 
 // nmiAllowed: GIF set, NMIs not masked, no interrupt shadow.
 func (v *VCPU) nmiAllowed() bool {
-	return v.gif && !v.ev.nmiMasked && v.vmcb.IntState&svm.IntStateInterruptShadow == 0
+	return v.gif && !v.ev.nmiMasked && v.cur.vmcb.IntState&svm.IntStateInterruptShadow == 0
 }
 
 // openIRQWindow asks the CPU to exit (VINTR) as soon as L1 can take an
 // interrupt: a dummy V_IRQ that is never delivered. KVM: svm_enable_irq_window.
 func (v *VCPU) openIRQWindow() {
-	vm := &v.vmcb
+	vm := &v.cur.vmcb
 	vm.IntCtl |= svm.IntCtlVIRQ | svm.IntCtlVIgnTPR
 	vm.SetIntercept(svm.InterceptVINTR)
 	v.ev.irqWindow = true
@@ -179,7 +223,7 @@ func (v *VCPU) closeIRQWindow() {
 	if !v.ev.irqWindow {
 		return
 	}
-	vm := &v.vmcb
+	vm := &v.cur.vmcb
 	vm.IntCtl &^= svm.IntCtlVIRQ | svm.IntCtlVIgnTPR
 	vm.ClearIntercept(svm.InterceptVINTR)
 	v.ev.irqWindow = false
@@ -187,7 +231,7 @@ func (v *VCPU) closeIRQWindow() {
 
 // linearRIP is CS.base + RIP (truncated outside 64-bit mode).
 func (v *VCPU) linearRIP() uint64 {
-	s := &v.vmcb.Save
+	s := &v.cur.vmcb.Save
 	if v.long64() {
 		return s.RIP
 	}
@@ -196,7 +240,7 @@ func (v *VCPU) linearRIP() uint64 {
 
 // long64 reports whether L1 runs 64-bit code.
 func (v *VCPU) long64() bool {
-	return v.efer&x86.EFERLMA != 0 && v.vmcb.Save.CS.Attrib&svm.SegAttribL != 0
+	return v.cur.efer&x86.EFERLMA != 0 && v.cur.vmcb.Save.CS.Attrib&svm.SegAttribL != 0
 }
 
 // updateSoftIntRIP prepares the injection of a soft event: it finds the
@@ -207,10 +251,10 @@ func (v *VCPU) long64() bool {
 // event's (the code changed): the event must then be dropped.
 // KVM: svm_update_soft_interrupt_rip (skip, then unwind).
 func (v *VCPU) updateSoftIntRIP(vec uint8, t svm.EventType) bool {
-	s := &v.vmcb.Save
+	s := &v.cur.vmcb.Save
 	nrips := v.cpu.SVMFeatures()&svm.FeatureNRIPS != 0
 	oldRIP := s.RIP
-	next := v.vmcb.NRIP
+	next := v.cur.vmcb.NRIP
 	if !nrips || next == 0 {
 		in, ok := v.decodeAtRIP()
 		if !ok || !matchesSoftEvent(in, vec, t) {
@@ -222,7 +266,7 @@ func (v *VCPU) updateSoftIntRIP(vec uint8, t svm.EventType) bool {
 	v.ev.soft.csbase = s.CS.Base
 	v.ev.soft.oldRIP, v.ev.soft.nextRIP = oldRIP, next
 	if nrips {
-		v.vmcb.NRIP = next // the CPU pushes NRIP; RIP stays on the instruction
+		v.cur.vmcb.NRIP = next // the CPU pushes NRIP; RIP stays on the instruction
 	} else {
 		s.RIP = next // the CPU pushes RIP: advance it (unwound if injection fails)
 	}
@@ -248,7 +292,7 @@ func matchesSoftEvent(in x86.Inst, vec uint8, t svm.EventType) bool {
 // soft events (re-stuff NRIP, or unwind RIP without NRIPS).
 // KVM: svm_complete_interrupts / svm_complete_soft_interrupt.
 func (v *VCPU) completeInterrupts() {
-	vm := &v.vmcb
+	vm := &v.cur.vmcb
 	softWas := v.ev.soft.injected
 	v.ev.soft.injected = false
 	if v.ev.iretRIP != 0 && vm.Save.RIP != v.ev.iretRIP {
@@ -293,12 +337,12 @@ func (v *VCPU) completeInterrupts() {
 // was advanced for the injection and is unwound if the guest is still at
 // next_rip (for any exception reported, e.g. an INTn → #NP → #PF chain).
 func (v *VCPU) completeSoftInterrupt(soft, exception bool) {
-	s := &v.vmcb.Save
+	s := &v.cur.vmcb.Save
 	sv := &v.ev.soft
 	lin := v.linearRIP()
 	if v.cpu.SVMFeatures()&svm.FeatureNRIPS != 0 {
 		if soft && lin == sv.csbase+sv.oldRIP {
-			v.vmcb.NRIP = sv.nextRIP
+			v.cur.vmcb.NRIP = sv.nextRIP
 		}
 		return
 	}

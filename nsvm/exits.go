@@ -46,13 +46,13 @@ func init() {
 
 // handleExit dispatches the exit in vmcb01. KVM: svm_invoke_exit_handler.
 func (v *VCPU) handleExit(rec *Record) (Stop, bool) {
-	c := v.vmcb.ExitCode
+	c := v.cur.vmcb.ExitCode
 	if c == svm.ExitInvalid {
 		return Stop{Reason: StopUnsupported, Detail: "VMRUN of vmcb01 failed its consistency checks (L0 bug)"}, true
 	}
 	if c >= svm.ExitCode(len(exitHandlers)) || exitHandlers[c] == nil {
 		rec.Action = ActionStop
-		return Stop{Reason: StopUnsupported, Detail: fmt.Sprintf("unexpected exit %v at rip %#x", c, v.vmcb.Save.RIP)}, true
+		return Stop{Reason: StopUnsupported, Detail: fmt.Sprintf("unexpected exit %v at rip %#x", c, v.cur.vmcb.Save.RIP)}, true
 	}
 	return exitHandlers[c](v, rec)
 }
@@ -85,7 +85,7 @@ func (v *VCPU) udIntercept(rec *Record) (Stop, bool) { return v.injectUD(rec) }
 // skip advances past the intercepted instruction or stops the VM.
 func (v *VCPU) skip(rec *Record) (Stop, bool) {
 	if !v.skipInstruction() {
-		return v.stopUnsupported(rec, "cannot decode the instruction at rip %#x", v.vmcb.Save.RIP)
+		return v.stopUnsupported(rec, "cannot decode the instruction at rip %#x", v.cur.vmcb.Save.RIP)
 	}
 	return Stop{}, false
 }
@@ -94,8 +94,8 @@ func (v *VCPU) skip(rec *Record) (Stop, bool) {
 // with decode assists, else from the instruction. ok is false for
 // LMSW/CLTS (handled by decoding) or undecodable code.
 func (v *VCPU) crOperand() (gpr uint8, in x86.Inst, ok bool) {
-	if v.vmcb.ExitInfo1>>63 != 0 {
-		return uint8(v.vmcb.ExitInfo1 & 15), x86.Inst{}, true
+	if v.cur.vmcb.ExitInfo1>>63 != 0 {
+		return uint8(v.cur.vmcb.ExitInfo1 & 15), x86.Inst{}, true
 	}
 	in, ok = v.decodeAtRIP()
 	if !ok {
@@ -111,11 +111,11 @@ func (v *VCPU) crOperand() (gpr uint8, in x86.Inst, ok bool) {
 func (v *VCPU) crRead(rec *Record) (Stop, bool) {
 	gpr, in, ok := v.crOperand()
 	if !ok {
-		return v.stopUnsupported(rec, "cannot decode CR read at rip %#x", v.vmcb.Save.RIP)
+		return v.stopUnsupported(rec, "cannot decode CR read at rip %#x", v.cur.vmcb.Save.RIP)
 	}
-	val := v.cr0
-	if v.vmcb.ExitCode == svm.ExitCR3Read {
-		val = v.cr3
+	val := v.cur.cr0
+	if v.cur.vmcb.ExitCode == svm.ExitCR3Read {
+		val = v.cur.cr3
 	}
 	if in.Op == 0x101 { // SMSW
 		return v.stopUnsupported(rec, "SMSW under shadow paging is not emulated")
@@ -128,32 +128,36 @@ func (v *VCPU) crRead(rec *Record) (Stop, bool) {
 	return v.skip(rec)
 }
 
-// crWrite emulates MOV CR0/CR3/CR4, LMSW and CLTS. KVM: cr_interception,
-// kvm_set_cr0/3/4.
-func (v *VCPU) crWrite(rec *Record) (Stop, bool) {
-	code := v.vmcb.ExitCode
+// cr0WriteValue computes the value an intercepted CR write (MOV CR, CLTS,
+// LMSW) stores, from EXITINFO1's decode assist or by decoding.
+func (v *VCPU) cr0WriteValue() (uint64, bool) {
 	gpr, in, ok := v.crOperand()
 	if !ok {
-		return v.stopUnsupported(rec, "cannot decode CR write at rip %#x", v.vmcb.Save.RIP)
+		return 0, false
 	}
-	var val uint64
 	switch {
-	case v.vmcb.ExitInfo1>>63 != 0 || in.Op == 0x122:
-		val = v.gpr(gpr)
+	case v.cur.vmcb.ExitInfo1>>63 != 0 || in.Op == 0x122:
+		val := v.gpr(gpr)
 		if !v.long64() {
 			val &= 0xffffffff
 		}
+		return val, true
 	case in.Op == 0x106: // CLTS
-		val = v.cr0 &^ x86.CR0TS
-	case in.Op == 0x101 && (in.ModRM>>3)&7 == 6: // LMSW
-		var src uint64
-		if in.IsMem {
-			return v.stopUnsupported(rec, "LMSW with a memory operand under shadow paging is not emulated")
-		}
-		src = v.gpr(in.RM)
-		val = v.cr0&^0xe | src&0xe | (v.cr0|src)&x86.CR0PE
-	default:
-		return v.stopUnsupported(rec, "unexpected CR write instruction at rip %#x", v.vmcb.Save.RIP)
+		return v.cur.cr0 &^ x86.CR0TS, true
+	case in.Op == 0x101 && (in.ModRM>>3)&7 == 6 && !in.IsMem: // LMSW reg
+		src := v.gpr(in.RM)
+		return v.cur.cr0&^0xe | src&0xe | (v.cur.cr0|src)&x86.CR0PE, true
+	}
+	return 0, false
+}
+
+// crWrite emulates MOV CR0/CR3/CR4, LMSW and CLTS. KVM: cr_interception,
+// kvm_set_cr0/3/4.
+func (v *VCPU) crWrite(rec *Record) (Stop, bool) {
+	code := v.cur.vmcb.ExitCode
+	val, ok := v.cr0WriteValue()
+	if !ok {
+		return v.stopUnsupported(rec, "cannot decode the CR write at rip %#x (LMSW from memory is not emulated)", v.cur.vmcb.Save.RIP)
 	}
 	switch code {
 	case svm.ExitCR0Write:
@@ -161,19 +165,19 @@ func (v *VCPU) crWrite(rec *Record) (Stop, bool) {
 			return v.injectGP(rec)
 		}
 	case svm.ExitCR3Write:
-		if v.efer&x86.EFERLMA != 0 && val>>x86.MaxPhysAddr != 0 {
+		if v.cur.efer&x86.EFERLMA != 0 && val>>x86.MaxPhysAddr != 0 {
 			return v.injectGP(rec)
 		}
-		v.cr3 = val
-		v.mmu.Zap() // a CR3 write flushes the TLB: drop the shadow
+		v.cur.cr3 = val
+		v.cur.mmu.Zap() // a CR3 write flushes the TLB: drop the shadow
 	case svm.ExitCR4Write:
-		if !x86.CR4Valid(val) || v.efer&x86.EFERLMA != 0 && val&x86.CR4PAE == 0 {
+		if !x86.CR4Valid(val) || v.cur.efer&x86.EFERLMA != 0 && val&x86.CR4PAE == 0 {
 			return v.injectGP(rec)
 		}
-		if (val^v.vmcb.Save.CR4)&(x86.CR4PSE|x86.CR4PAE|x86.CR4PGE) != 0 {
-			v.mmu.Zap()
+		if (val^v.cur.vmcb.Save.CR4)&(x86.CR4PSE|x86.CR4PAE|x86.CR4PGE) != 0 {
+			v.cur.mmu.Zap()
 		}
-		v.vmcb.Save.CR4 = val
+		v.cur.vmcb.Save.CR4 = val
 	}
 	rec.Note = fmt.Sprintf("CR write %#x", val)
 	return v.skip(rec)
@@ -186,22 +190,22 @@ func (v *VCPU) setCR0(val uint64) bool {
 	if val>>32 != 0 || val&x86.CR0PG != 0 && val&x86.CR0PE == 0 || val&x86.CR0NW != 0 && val&x86.CR0CD == 0 {
 		return false
 	}
-	old := v.cr0
-	if val&x86.CR0PG != 0 && old&x86.CR0PG == 0 && v.efer&x86.EFERLME != 0 {
-		if v.vmcb.Save.CR4&x86.CR4PAE == 0 || v.vmcb.Save.CS.Attrib&svm.SegAttribL != 0 {
+	old := v.cur.cr0
+	if val&x86.CR0PG != 0 && old&x86.CR0PG == 0 && v.cur.efer&x86.EFERLME != 0 {
+		if v.cur.vmcb.Save.CR4&x86.CR4PAE == 0 || v.cur.vmcb.Save.CS.Attrib&svm.SegAttribL != 0 {
 			return false
 		}
-		v.efer |= x86.EFERLMA
+		v.cur.efer |= x86.EFERLMA
 	}
-	if val&x86.CR0PG == 0 && old&x86.CR0PG != 0 && v.efer&x86.EFERLMA != 0 {
+	if val&x86.CR0PG == 0 && old&x86.CR0PG != 0 && v.cur.efer&x86.EFERLMA != 0 {
 		if v.long64() {
 			return false
 		}
-		v.efer &^= x86.EFERLMA
+		v.cur.efer &^= x86.EFERLMA
 	}
-	v.cr0 = val
+	v.cur.cr0 = val
 	if (old^val)&(x86.CR0PG|x86.CR0WP|x86.CR0PE) != 0 {
-		v.mmu.Zap()
+		v.cur.mmu.Zap()
 	}
 	return true
 }
@@ -210,10 +214,10 @@ func (v *VCPU) setCR0(val uint64) bool {
 // tables allow the access, otherwise inject L1's own #PF.
 // KVM: pf_interception → kvm_mmu_page_fault.
 func (v *VCPU) pfIntercept(rec *Record) (Stop, bool) {
-	vm := &v.vmcb
+	vm := &v.cur.vmcb
 	addr, hwErr := vm.ExitInfo2, uint32(vm.ExitInfo1)
 	gm := v.guestMode()
-	f, err := v.mmu.HandleFault(gm, v.cr3, addr, hwErr, mmu.HardwareFormat(gm, vm.Save.CR4&x86.CR4PAE != 0))
+	f, err := v.cur.mmu.HandleFault(gm, v.cur.cr3, addr, hwErr, mmu.HardwareFormat(gm, vm.Save.CR4&x86.CR4PAE != 0))
 	if err != nil {
 		return v.stopUnsupported(rec, "%v", err)
 	}
@@ -261,8 +265,8 @@ func (v *VCPU) vintrIntercept(rec *Record) (Stop, bool) {
 // iretIntercept: NMI window; NMIs unmask once the IRET has completed.
 // KVM: iret_interception.
 func (v *VCPU) iretIntercept(rec *Record) (Stop, bool) {
-	v.vmcb.ClearIntercept(svm.InterceptIRET)
-	v.ev.iretRIP = v.vmcb.Save.RIP
+	v.cur.vmcb.ClearIntercept(svm.InterceptIRET)
+	v.ev.iretRIP = v.cur.vmcb.Save.RIP
 	rec.Action = ActionHandled
 	return Stop{}, false
 }
@@ -289,12 +293,12 @@ func (v *VCPU) hltIntercept(rec *Record) (Stop, bool) {
 		if v.host.Stopped() {
 			return Stop{Reason: StopHost}, true
 		}
-		if v.ev.nmiPending || v.host.InterruptPending() && v.vmcb.Save.RFLAGS&x86.FlagIF != 0 {
+		if v.ev.nmiPending || v.host.InterruptPending() && v.cur.vmcb.Save.RFLAGS&x86.FlagIF != 0 {
 			return Stop{}, false
 		}
 		d, ok := v.host.NextDeadline()
-		if !ok || v.vmcb.Save.RFLAGS&x86.FlagIF == 0 {
-			return Stop{Reason: StopHalted, Detail: fmt.Sprintf("guest halted at rip %#x with nothing to wake it", v.vmcb.Save.RIP)}, true
+		if !ok || v.cur.vmcb.Save.RFLAGS&x86.FlagIF == 0 {
+			return Stop{Reason: StopHalted, Detail: fmt.Sprintf("guest halted at rip %#x with nothing to wake it", v.cur.vmcb.Save.RIP)}, true
 		}
 		if now := v.cpu.HostTSC(); d > now {
 			v.cpu.AdvanceClock(d - now)
@@ -304,27 +308,27 @@ func (v *VCPU) hltIntercept(rec *Record) (Stop, bool) {
 }
 
 func (v *VCPU) invlpgIntercept(rec *Record) (Stop, bool) {
-	v.mmu.Zap()
+	v.cur.mmu.Zap()
 	rec.Action = ActionHandled
 	return v.skip(rec)
 }
 
 // ioIntercept: L0's IOPM intercepts no port today; an IOIO exit is a bug.
 func (v *VCPU) ioIntercept(rec *Record) (Stop, bool) {
-	return v.stopUnsupported(rec, "unexpected IOIO exit (info1 %#x)", v.vmcb.ExitInfo1)
+	return v.stopUnsupported(rec, "unexpected IOIO exit (info1 %#x)", v.cur.vmcb.ExitInfo1)
 }
 
 // msrIntercept emulates the MSRs L0 virtualizes: EFER, VM_HSAVE_PA, VM_CR.
 // KVM: msr_interception.
 func (v *VCPU) msrIntercept(rec *Record) (Stop, bool) {
 	msr := uint32(v.gpr(x86.RCX))
-	write := v.vmcb.ExitInfo1 == 1
+	write := v.cur.vmcb.ExitInfo1 == 1
 	rec.Action = ActionHandled
 	if !write {
 		var val uint64
 		switch msr {
 		case x86.MSREFER:
-			val = v.efer
+			val = v.cur.efer
 		default:
 			val = v.cpu.MSR(msr)
 		}
@@ -339,14 +343,14 @@ func (v *VCPU) msrIntercept(rec *Record) (Stop, bool) {
 		if v.cpu.SVMFeatures() != 0 {
 			allowed |= x86.EFERSVME
 		}
-		if val&^allowed != 0 || v.cr0&x86.CR0PG != 0 && (val^v.efer)&x86.EFERLME != 0 {
+		if val&^allowed != 0 || v.cur.cr0&x86.CR0PG != 0 && (val^v.cur.efer)&x86.EFERLME != 0 {
 			return v.injectGP(rec)
 		}
-		val = val&^x86.EFERLMA | v.efer&x86.EFERLMA
-		if (val^v.efer)&x86.EFERNXE != 0 {
-			v.mmu.Zap()
+		val = val&^x86.EFERLMA | v.cur.efer&x86.EFERLMA
+		if (val^v.cur.efer)&x86.EFERNXE != 0 {
+			v.cur.mmu.Zap()
 		}
-		v.efer = val
+		v.cur.efer = val
 	default:
 		if !v.cpu.SetMSR(msr, val) {
 			return v.injectGP(rec)
@@ -358,11 +362,6 @@ func (v *VCPU) msrIntercept(rec *Record) (Stop, bool) {
 func (v *VCPU) shutdownIntercept(rec *Record) (Stop, bool) {
 	rec.Action = ActionStop
 	return Stop{Reason: StopShutdown, Detail: "triple fault"}, true
-}
-
-// vmrunIntercept: L1 runs its own guest. Nested SVM is not implemented yet.
-func (v *VCPU) vmrunIntercept(rec *Record) (Stop, bool) {
-	return v.stopUnsupported(rec, "nested VMRUN (L1 running L2) is not implemented yet")
 }
 
 // vmloadIntercept emulates VMLOAD/VMSAVE for L1: its VMCB addresses are
@@ -378,13 +377,13 @@ func (v *VCPU) vmloadIntercept(rec *Record) (Stop, bool) {
 	page := v.cpu.RAM[pa : pa+svm.VMCBSize]
 	var vmcb svm.VMCB
 	vmcb.Load(page)
-	if v.vmcb.ExitCode == svm.ExitVMLOAD {
-		s := &v.vmcb.Save
+	if v.cur.vmcb.ExitCode == svm.ExitVMLOAD {
+		s := &v.cur.vmcb.Save
 		s.FS, s.GS, s.TR, s.LDTR = vmcb.FS, vmcb.GS, vmcb.TR, vmcb.LDTR
 		s.KernelGSBase, s.STAR, s.LSTAR, s.CSTAR, s.SFMASK = vmcb.KernelGSBase, vmcb.STAR, vmcb.LSTAR, vmcb.CSTAR, vmcb.SFMASK
 		s.SysenterCS, s.SysenterESP, s.SysenterEIP = vmcb.SysenterCS, vmcb.SysenterESP, vmcb.SysenterEIP
 	} else {
-		s := &v.vmcb.Save
+		s := &v.cur.vmcb.Save
 		vmcb.FS, vmcb.GS, vmcb.TR, vmcb.LDTR = s.FS, s.GS, s.TR, s.LDTR
 		vmcb.KernelGSBase, vmcb.STAR, vmcb.LSTAR, vmcb.CSTAR, vmcb.SFMASK = s.KernelGSBase, s.STAR, s.LSTAR, s.CSTAR, s.SFMASK
 		vmcb.SysenterCS, vmcb.SysenterESP, vmcb.SysenterEIP = s.SysenterCS, s.SysenterESP, s.SysenterEIP
@@ -397,7 +396,7 @@ func (v *VCPU) vmloadIntercept(rec *Record) (Stop, bool) {
 
 // gifIntercept emulates STGI/CLGI for L1 (L0 keeps L1's GIF).
 func (v *VCPU) gifIntercept(rec *Record) (Stop, bool) {
-	v.gif = v.vmcb.ExitCode == svm.ExitSTGI
+	v.gif = v.cur.vmcb.ExitCode == svm.ExitSTGI
 	rec.Action = ActionHandled
 	return v.skip(rec)
 }

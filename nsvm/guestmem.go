@@ -8,11 +8,11 @@ import (
 
 // decodeMode is L1's current decoding mode.
 func (v *VCPU) decodeMode() x86.Mode {
-	s := &v.vmcb.Save
+	s := &v.cur.vmcb.Save
 	switch {
 	case v.long64():
 		return x86.Mode64
-	case v.cr0&x86.CR0PE != 0 && s.RFLAGS&x86.FlagVM == 0 && s.CS.Attrib&0x400 != 0:
+	case v.cur.cr0&x86.CR0PE != 0 && s.RFLAGS&x86.FlagVM == 0 && s.CS.Attrib&0x400 != 0:
 		return x86.Mode32
 	}
 	return x86.Mode16
@@ -29,7 +29,7 @@ func (v *VCPU) readGuest(lin uint64, buf []byte) int {
 		if !v.long64() {
 			a &= 0xffffffff
 		}
-		r := paging.Walk(v.cpu, gm, v.cr3, a, paging.Fetch, x86.MaxPhysAddr)
+		r := paging.Walk(v.cpu, gm, v.cur.cr3, a, paging.Fetch, x86.MaxPhysAddr)
 		if r.Fault || r.PA >= uint64(len(v.cpu.RAM)) {
 			break
 		}
@@ -50,7 +50,7 @@ func (v *VCPU) decodeAtRIP() (x86.Inst, bool) {
 // ripAfter returns the RIP following instruction in at RIP, wrapped to the
 // code size.
 func (v *VCPU) ripAfter(in x86.Inst) uint64 {
-	r := v.vmcb.Save.RIP + uint64(in.Len)
+	r := v.cur.vmcb.Save.RIP + uint64(in.Len)
 	switch v.decodeMode() {
 	case x86.Mode16:
 		return r & 0xffff
@@ -64,9 +64,9 @@ func (v *VCPU) ripAfter(in x86.Inst) uint64 {
 // when the CPU provided it, else by decoding. It reports false when the
 // instruction cannot be decoded. KVM: svm_skip_emulated_instruction.
 func (v *VCPU) skipInstruction() bool {
-	s := &v.vmcb.Save
-	if v.vmcb.NRIP != 0 && v.cpu.SVMFeatures()&svm.FeatureNRIPS != 0 {
-		s.RIP = v.vmcb.NRIP
+	s := &v.cur.vmcb.Save
+	if v.cur.vmcb.NRIP != 0 && v.cpu.SVMFeatures()&svm.FeatureNRIPS != 0 {
+		s.RIP = v.cur.vmcb.NRIP
 	} else {
 		in, ok := v.decodeAtRIP()
 		if !ok {
@@ -75,7 +75,7 @@ func (v *VCPU) skipInstruction() bool {
 		s.RIP = v.ripAfter(in)
 	}
 	// Completing an instruction ends an STI/MOV SS shadow.
-	v.vmcb.IntState &^= 1
+	v.cur.vmcb.IntState &^= 1
 	return true
 }
 
@@ -83,9 +83,9 @@ func (v *VCPU) skipInstruction() bool {
 func (v *VCPU) gpr(n uint8) uint64 {
 	switch n {
 	case x86.RAX:
-		return v.vmcb.Save.RAX
+		return v.cur.vmcb.Save.RAX
 	case x86.RSP:
-		return v.vmcb.Save.RSP
+		return v.cur.vmcb.Save.RSP
 	}
 	return v.cpu.GPR[n]
 }
@@ -94,9 +94,9 @@ func (v *VCPU) gpr(n uint8) uint64 {
 func (v *VCPU) setGPR(n uint8, val uint64) {
 	switch n {
 	case x86.RAX:
-		v.vmcb.Save.RAX = val
+		v.cur.vmcb.Save.RAX = val
 	case x86.RSP:
-		v.vmcb.Save.RSP = val
+		v.cur.vmcb.Save.RSP = val
 	default:
 		v.cpu.GPR[n] = val
 	}

@@ -17,9 +17,10 @@ const (
 	ActionInjected                 // an exception was queued for the guest
 	ActionReinjected               // the interrupted event is being re-delivered
 	ActionStop                     // the VM stops
+	ActionReflected                // L2\'s exit became a nested #VMEXIT to L1
 )
 
-var actionNames = [...]string{"handled", "shadow-fill", "inject", "reinject", "stop"}
+var actionNames = [...]string{"handled", "shadow-fill", "inject", "reinject", "stop", "reflected to L1"}
 
 func (a Action) String() string {
 	if int(a) < len(actionNames) {
@@ -60,7 +61,7 @@ func (r Record) String() string {
 }
 
 func (v *VCPU) newRecord() Record {
-	vm := &v.vmcb
+	vm := &v.cur.vmcb
 	return Record{Seq: v.exits, Insns: v.cpu.Insns, Level: 1, Code: vm.ExitCode, Info1: vm.ExitInfo1,
 		Info2: vm.ExitInfo2, ExitIntInfo: vm.ExitIntInfo, NRIP: vm.NRIP, RIP: vm.Save.RIP}
 }

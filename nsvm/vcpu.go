@@ -70,13 +70,12 @@ type VCPU struct {
 	host Host
 	cfg  Config
 
-	vmcb svm.VMCB // vmcb01: L0's control block for L1
-	mmu  *mmu.Shadow
-
-	// L1's view of the registers L0 virtualizes (the hardware values in
-	// vmcb01 differ: CR0.PG/WP forced, CR3 = shadow root).
-	cr0, cr3, efer uint64
-	gif            bool
+	// l1 is L1 on vmcb01; l2 is L2 on vmcb02 while L1 runs a nested guest;
+	// cur is the level running now.
+	l1, l2 level
+	cur    *level
+	nested nestedState
+	gif    bool // L1's GIF
 
 	ev events
 
@@ -88,23 +87,37 @@ type VCPU struct {
 	}
 }
 
-// Private memory layout: the IOPM, the MSRPM, then shadow page tables.
+// level is one guest level L0 runs: its VMCB, its shadow MMU and the
+// registers L0 virtualizes for it (the hardware values in the VMCB differ:
+// CR0.PG/WP forced, CR3 = shadow root, EFER.LME hidden while paging is off).
+type level struct {
+	vmcb           svm.VMCB
+	mmu            *mmu.Shadow
+	cr0, cr3, efer uint64
+}
+
+// Private memory layout: L0's IOPM and MSRPM, vmcb02's merged MSRPM, then
+// shadow page tables (half for L1's, half for L2's).
 const (
-	iopmOff   = 0
-	msrpmOff  = 0x3000
-	shadowOff = 0x5000
+	iopmOff    = 0
+	msrpmOff   = 0x3000
+	msrpm02Off = 0x5000
+	shadowOff  = 0x7000
 )
 
 // New creates L0 for the CPU's current state (L1 starts where the CPU is:
 // the Multiboot entry state). The CPU must have Private memory for L0.
 func New(cpu *x86.CPU, host Host, cfg Config) (*VCPU, error) {
-	if len(cpu.Private) < shadowOff+64*4096 {
-		return nil, fmt.Errorf("nsvm: L0 needs at least %d KiB of private memory", (shadowOff+64*4096)>>10)
+	if len(cpu.Private) < shadowOff+128*4096 {
+		return nil, fmt.Errorf("nsvm: L0 needs at least %d KiB of private memory", (shadowOff+128*4096)>>10)
 	}
 	v := &VCPU{cpu: cpu, host: host, cfg: cfg, gif: true}
+	v.cur = &v.l1
 	priv, base := cpu.Private, cpu.PrivateBase
-	v.mmu = mmu.New(cpu, priv[shadowOff:], base+shadowOff, x86.MaxPhysAddr,
-		func(gpa uint64) bool { return gpa >= base && gpa < base+uint64(len(priv)) })
+	reserved := func(gpa uint64) bool { return gpa >= base && gpa < base+uint64(len(priv)) }
+	half := (len(priv) - shadowOff) / 2 &^ 0xfff
+	v.l1.mmu = mmu.New(cpu, priv[shadowOff:shadowOff+half], base+shadowOff, x86.MaxPhysAddr, reserved)
+	v.l2.mmu = mmu.New(cpu, priv[shadowOff+half:shadowOff+2*half], base+shadowOff+uint64(half), x86.MaxPhysAddr, reserved)
 	v.zapLeft = cfg.Zap.Every
 	v.initVMCB01()
 	return v, nil
@@ -115,7 +128,7 @@ func New(cpu *x86.CPU, host Host, cfg Config) (*VCPU, error) {
 func (v *VCPU) initVMCB01() {
 	c := v.cpu
 	s := c.GetState()
-	vm := &v.vmcb
+	vm := &v.cur.vmcb
 	for _, i := range []svm.Intercept{
 		svm.InterceptCR0Read, svm.InterceptCR3Read,
 		svm.InterceptCR0Write, svm.InterceptCR3Write, svm.InterceptCR4Write,
@@ -138,7 +151,7 @@ func (v *VCPU) initVMCB01() {
 	for _, msr := range []uint32{x86.MSREFER, x86.MSRVMHsavePA, x86.MSRVMCR} {
 		v.setMSRIntercept(msr)
 	}
-	v.cr0, v.cr3, v.efer = s.CR0, s.CR3, s.EFER
+	v.cur.cr0, v.cur.cr3, v.cur.efer = s.CR0, s.CR3, s.EFER
 	sv := &vm.Save
 	sv.ES, sv.CS, sv.SS, sv.DS = seg(s.Seg[x86.ES]), seg(s.Seg[x86.CS]), seg(s.Seg[x86.SS]), seg(s.Seg[x86.DS])
 	sv.FS, sv.GS, sv.TR, sv.LDTR = seg(s.Seg[x86.FS]), seg(s.Seg[x86.GS]), seg(s.TR), seg(s.LDTR)
@@ -177,23 +190,23 @@ func (v *VCPU) setMSRIntercept(msr uint32) {
 }
 
 // VMCB returns vmcb01 (for traces and tests).
-func (v *VCPU) VMCB() *svm.VMCB { return &v.vmcb }
+func (v *VCPU) VMCB() *svm.VMCB { return &v.cur.vmcb }
 
 // Exits reports how many world switches have happened.
 func (v *VCPU) Exits() uint64 { return v.exits }
 
 // MMU returns L0's shadow MMU.
-func (v *VCPU) MMU() *mmu.Shadow { return v.mmu }
+func (v *VCPU) MMU() *mmu.Shadow { return v.cur.mmu }
 
 // guestMode is L1's paging mode (from L1's virtualized registers).
 func (v *VCPU) guestMode() paging.Mode {
-	m := paging.Mode{PSE: v.vmcb.Save.CR4&x86.CR4PSE != 0, WP: v.cr0&x86.CR0WP != 0, NXE: v.efer&x86.EFERNXE != 0}
+	m := paging.Mode{PSE: v.cur.vmcb.Save.CR4&x86.CR4PSE != 0, WP: v.cur.cr0&x86.CR0WP != 0, NXE: v.cur.efer&x86.EFERNXE != 0}
 	switch {
-	case v.cr0&x86.CR0PG == 0:
+	case v.cur.cr0&x86.CR0PG == 0:
 		m.Format = paging.Off
-	case v.efer&x86.EFERLMA != 0:
+	case v.cur.efer&x86.EFERLMA != 0:
 		m.Format = paging.Long4
-	case v.vmcb.Save.CR4&x86.CR4PAE != 0:
+	case v.cur.vmcb.Save.CR4&x86.CR4PAE != 0:
 		m.Format = paging.PAE
 	default:
 		m.Format = paging.Legacy32
@@ -205,13 +218,13 @@ func (v *VCPU) guestMode() paging.Mode {
 // registers into vmcb01: paging and WP always on (shadow paging), CR3 the
 // shadow root, EFER.LME hidden while L1's paging is off.
 func (v *VCPU) loadHardwareState() {
-	s := &v.vmcb.Save
+	s := &v.cur.vmcb.Save
 	gm := v.guestMode()
 	f := mmu.HardwareFormat(gm, s.CR4&x86.CR4PAE != 0)
-	s.CR0 = v.cr0 | x86.CR0PG | x86.CR0WP
-	s.CR3 = v.mmu.Root(f)
-	s.EFER = v.efer | x86.EFERSVME
-	if v.cr0&x86.CR0PG == 0 {
+	s.CR0 = v.cur.cr0 | x86.CR0PG | x86.CR0WP
+	s.CR3 = v.cur.mmu.Root(f)
+	s.EFER = v.cur.efer | x86.EFERSVME
+	if v.cur.cr0&x86.CR0PG == 0 {
 		s.EFER &^= x86.EFERLME | x86.EFERLMA
 	}
 }
@@ -242,9 +255,10 @@ func (v *VCPU) Run(limit uint64) Stop {
 				budget = c.Insns + 1
 			}
 		}
-		c.VMLoad(&v.vmcb.Save)
-		ex := c.VMRun(&v.vmcb, budget)
-		c.VMSave(&v.vmcb.Save)
+		c.VMLoad(&v.cur.vmcb.Save)
+		ex := c.VMRun(&v.cur.vmcb, budget)
+		c.VMSave(&v.cur.vmcb.Save)
+		v.nested.runPending = false
 		v.exits++
 		switch ex.Reason {
 		case x86.ExitVMExit, x86.ExitBudget, x86.ExitStop:
@@ -255,6 +269,16 @@ func (v *VCPU) Run(limit uint64) Stop {
 		}
 		v.completeInterrupts()
 		rec := v.newRecord()
+		if v.nested.active {
+			rec.Level = 2
+			if v.exitToL1() {
+				vm := &v.l2.vmcb
+				rec.Action = ActionReflected
+				v.nestedVMExit(vm.ExitCode, vm.ExitInfo1, vm.ExitInfo2)
+				v.trace(rec)
+				continue
+			}
+		}
 		st, stop := v.handleExit(&rec)
 		v.trace(rec)
 		if stop {

@@ -51,11 +51,11 @@ func (v *VCPU) applyZapPolicy(wasFill bool) {
 	}
 	switch {
 	case v.cfg.Zap.OnExit:
-		v.mmu.Zap()
+		v.cur.mmu.Zap()
 	case v.cfg.Zap.Every > 0:
 		v.zapLeft--
 		if v.zapLeft <= 0 {
-			v.mmu.Zap()
+			v.cur.mmu.Zap()
 			v.zapLeft = v.cfg.Zap.Every
 		}
 	}

@@ -100,6 +100,11 @@ func (c *CPU) intercept(i svm.Intercept, info1, info2 uint64) {
 	}
 }
 
+// VMCBValid reports whether VMRUN of v would pass the consistency checks,
+// for the CPU's SVM features. L0 uses it to check L1's vmcb12 exactly as the
+// silicon checks a VMCB.
+func (c *CPU) VMCBValid(v *svm.VMCB) bool { return c.checkVMCB(v) }
+
 // checkVMCB applies the VMRUN consistency checks (APM 15.5.1 and 15.20).
 // It reports whether VMRUN may proceed.
 func (c *CPU) checkVMCB(v *svm.VMCB) bool {
