@@ -181,8 +181,18 @@ prefixes:
 			in.IsMem = true
 			d.modrmMem(in, m, rex)
 		}
-	} else if op < 0x100 {
-		in.Reg = b&7 | (rex&1)<<3 // +r forms take the register from the opcode
+	} else if op < 0x100 || op >= 0x1c8 && op <= 0x1cf {
+		in.Reg = b&7 | (rex&1)<<3 // +r forms (incl. BSWAP) take the register from the opcode
+	}
+	if op == 0xff && mode == Mode64 && rex&8 == 0 {
+		// Group 5's near CALL, JMP and PUSH default to 64-bit operands in
+		// 64-bit mode (66 selects 16 bits); INC, DEC and the far forms do not.
+		switch (in.ModRM >> 3) & 7 {
+		case 2, 4, 6:
+			if pfx&pfxOpSz == 0 {
+				in.OpSize = 8
+			}
+		}
 	}
 	if (op == 0xc4 || op == 0xc5 || op == 0x62) && !in.IsMem {
 		in.exec = execUD // VEX/EVEX prefix in legacy modes (no AVX), or a register BOUND/LES/LDS
