@@ -9,7 +9,9 @@ import (
 )
 
 // TestImagesMatchSources rebuilds every image from source and checks the
-// committed (embedded) ELF is byte-for-byte what the source produces.
+// committed (embedded) ELF is byte-for-byte what the source produces. The
+// C images need gcc (Debian 12's gcc 12, whose output the committed ELFs
+// are); they are skipped without it.
 func TestImagesMatchSources(t *testing.T) {
 	for _, tool := range []string{"as", "ld"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -25,8 +27,12 @@ func TestImagesMatchSources(t *testing.T) {
 	if len(names) == 0 {
 		t.Fatal("no embedded images")
 	}
+	_, gccErr := exec.LookPath("gcc")
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
+			if _, err := os.Stat(filepath.Join(name, "build.conf")); err == nil && gccErr != nil {
+				t.Skip("gcc not installed: cannot rebuild this C image")
+			}
 			want, err := os.ReadFile(filepath.Join(out, name+".elf"))
 			if err != nil {
 				t.Fatal(err)
