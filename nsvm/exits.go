@@ -329,6 +329,8 @@ func (v *VCPU) msrIntercept(rec *Record) (Stop, bool) {
 		switch msr {
 		case x86.MSREFER:
 			val = v.cur.efer
+		case x86.MSRTSC:
+			val = v.cpu.HostTSC() + v.cur.vmcb.TSCOffset
 		default:
 			val = v.cpu.MSR(msr)
 		}
@@ -351,6 +353,8 @@ func (v *VCPU) msrIntercept(rec *Record) (Stop, bool) {
 			v.cur.mmu.Zap()
 		}
 		v.cur.efer = val
+	case x86.MSRTSC:
+		v.cur.vmcb.TSCOffset = val - v.cpu.HostTSC()
 	default:
 		if !v.cpu.SetMSR(msr, val) {
 			return v.injectGP(rec)

@@ -146,9 +146,10 @@ func (v *VCPU) initVMCB01() {
 	vm.IntCtl = svm.IntCtlVIntrMasking
 	vm.IOPMBasePA = c.PrivateBase + iopmOff
 	vm.MSRPMBasePA = c.PrivateBase + msrpmOff
-	// MSRs L0 virtualizes: EFER (PG/LME differ under shadow paging) and
-	// the SVM MSRs (nested SVM is L0's).
-	for _, msr := range []uint32{x86.MSREFER, x86.MSRVMHsavePA, x86.MSRVMCR} {
+	// MSRs L0 virtualizes: EFER (PG/LME differ under shadow paging), the
+	// SVM MSRs (nested SVM is L0's) and the TSC (a guest write becomes
+	// TSC_OFFSET, so the platform's clock never jumps).
+	for _, msr := range []uint32{x86.MSREFER, x86.MSRVMHsavePA, x86.MSRVMCR, x86.MSRTSC} {
 		v.setMSRIntercept(msr)
 	}
 	v.cur.cr0, v.cur.cr3, v.cur.efer = s.CR0, s.CR3, s.EFER

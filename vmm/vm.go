@@ -92,6 +92,10 @@ type VM struct {
 	exited     bool
 
 	l0 *nsvm.VCPU // L0, created at the first Run
+
+	lapic  *devices.LAPIC
+	pic    *devices.PIC8259
+	timers devices.Timers
 }
 
 // New creates a VM with cfg.MemSize bytes of RAM and the platform devices.
@@ -110,15 +114,52 @@ func New(cfg Config) (*VM, error) {
 	vm.CPU.SetSVMFeatures(cfg.SVMFeatures)
 	vm.CPU.Private = make([]byte, privateSize)
 	vm.CPU.PrivateBase = privateBase
-	uart := &devices.UART16550{Out: cfg.Console}
-	exit := &devices.DebugExit{OnExit: vm.debugExit}
-	if err := vm.pio.Insert(uart, com1Base, 8); err != nil {
-		return nil, err
-	}
-	if err := vm.pio.Insert(exit, debugExitPort, 4); err != nil {
-		return nil, err
+	if err := vm.addDevices(); err != nil {
+		return nil, fmt.Errorf("vmm: devices: %w", err)
 	}
 	return vm, nil
+}
+
+// addDevices puts the platform on the buses, in the state QEMU with SeaBIOS
+// leaves them: COM1, isa-debug-exit, the PIC pair, the PIT (port 0x61
+// too), fw_cfg, and the local APIC. Device time is the host TSC, which only
+// advances with retired instructions and L0's halt fast-forward.
+func (vm *VM) addDevices() error {
+	clk := devices.ClockFunc(func() uint64 { return vm.CPU.HostTSC() })
+	kick := func(level bool) {
+		if level {
+			vm.CPU.RequestStop() // let L0 look at the new interrupt
+		}
+	}
+	vm.pic = devices.NewPIC8259()
+	vm.pic.SetIMR(devices.SeaBIOSMasterIMR, devices.SeaBIOSSlaveIMR)
+	vm.pic.INTR = kick
+	vm.lapic = devices.NewLAPIC(clk)
+	vm.lapic.SeaBIOSState()
+	vm.lapic.INTR = kick
+	pit := devices.NewPIT8254(clk, 0)
+	pit.SeaBIOSState()
+	pit.IRQ = func(l bool) { vm.pic.SetIRQ(0, l) }
+	vm.timers = devices.Timers{pit, vm.lapic}
+	uart := &devices.UART16550{Out: vm.cfg.Console, IRQ: func(l bool) { vm.pic.SetIRQ(4, l) }}
+	exit := &devices.DebugExit{OnExit: vm.debugExit}
+	for _, d := range []struct {
+		dev     devices.Device
+		base, n uint64
+	}{
+		{uart, com1Base, 8},
+		{exit, debugExitPort, 4},
+		{vm.pic.Master(), devices.PICMasterBase, devices.PICSize},
+		{vm.pic.Slave(), devices.PICSlaveBase, devices.PICSize},
+		{pit, devices.PITBase, devices.PITSize},
+		{pit.PortB(), devices.PortBBase, devices.PortBSize},
+		{devices.NewFwCfg(vm.cfg.MemSize, 1), devices.FwCfgBase, devices.FwCfgSize},
+	} {
+		if err := vm.pio.Insert(d.dev, d.base, d.n); err != nil {
+			return err
+		}
+	}
+	return vm.mmio.Insert(vm.lapic, devices.LAPICBase, devices.LAPICSize)
 }
 
 func (vm *VM) debugExit(status int) {
@@ -149,9 +190,17 @@ func (vm *VM) ReadMMIO(addr uint64, data []byte) {
 	}
 }
 
-// AckInterrupt implements x86.Platform. No interrupt controller exists yet,
-// so there is never an interrupt to acknowledge.
-func (vm *VM) AckInterrupt() (uint8, bool) { return 0, false }
+// AckInterrupt implements x86.Platform and nsvm.Host: the local APIC first,
+// then the PIC when the APIC passes it through (LINT0 in ExtINT mode).
+func (vm *VM) AckInterrupt() (uint8, bool) {
+	if vm.lapic.Pending() {
+		return vm.lapic.Ack()
+	}
+	if vm.lapic.PassesPIC() && vm.pic.Pending() {
+		return vm.pic.Ack()
+	}
+	return 0, false
+}
 
 // WriteMMIO implements x86.Platform: writes to unassigned memory are dropped.
 func (vm *VM) WriteMMIO(addr uint64, data []byte) { vm.mmio.Write(addr, data) }
@@ -188,14 +237,16 @@ func (vm *VM) Boot(img []byte, name, appendText string, mods []Module) (BootInfo
 	return bi, nil
 }
 
-// InterruptPending implements nsvm.Host: no interrupt controller yet.
-func (vm *VM) InterruptPending() bool { return false }
+// InterruptPending implements nsvm.Host.
+func (vm *VM) InterruptPending() bool {
+	return vm.lapic.Pending() || vm.lapic.PassesPIC() && vm.pic.Pending()
+}
 
-// NextDeadline implements nsvm.Host: no timers yet.
-func (vm *VM) NextDeadline() (uint64, bool) { return 0, false }
+// NextDeadline implements nsvm.Host: the next timer event in host TSC ticks.
+func (vm *VM) NextDeadline() (uint64, bool) { return vm.timers.NextDeadline() }
 
-// Tick implements nsvm.Host.
-func (vm *VM) Tick() {}
+// Tick implements nsvm.Host: bring the timers up to the current time.
+func (vm *VM) Tick() { vm.timers.Tick(vm.CPU.HostTSC()) }
 
 // Stopped implements nsvm.Host: the guest wrote to isa-debug-exit.
 func (vm *VM) Stopped() bool { return vm.exited }
@@ -254,7 +305,8 @@ func (vm *VM) runL0(ctx context.Context) Result {
 	}
 }
 
-// runDirect runs the guest on the CPU without L0.
+// runDirect runs the guest on the CPU without L0: the CPU takes device
+// interrupts itself through its INTR line.
 func (vm *VM) runDirect(ctx context.Context) Result {
 	const chunk = 1 << 22 // instructions between wall-clock and context checks
 	var deadline time.Time
@@ -263,9 +315,18 @@ func (vm *VM) runDirect(ctx context.Context) Result {
 	}
 	c := vm.CPU
 	for {
+		vm.Tick()
+		c.SetINTR(vm.InterruptPending())
 		limit := c.Insns + chunk
 		if vm.cfg.MaxInsns != 0 && limit > vm.cfg.MaxInsns {
 			limit = vm.cfg.MaxInsns
+		}
+		if d, ok := vm.NextDeadline(); ok {
+			if now := c.HostTSC(); d <= now {
+				limit = min(limit, c.Insns+1)
+			} else {
+				limit = min(limit, c.Insns+(d-now+c.TSCPerInsn-1)/c.TSCPerInsn)
+			}
 		}
 		ex := c.Run(limit)
 		switch ex.Reason {
@@ -278,9 +339,15 @@ func (vm *VM) runDirect(ctx context.Context) Result {
 			return Result{Outcome: OutcomeTripleFault, Status: ExitTripleFault,
 				Detail: "triple fault: " + ex.Detail, Insns: c.Insns}
 		case x86.ExitHalt:
-			// No interrupt source exists yet, so a halted CPU never wakes.
-			return Result{Outcome: OutcomeHalted, Status: ExitHalted,
-				Detail: fmt.Sprintf("guest halted at rip %#x with nothing to wake it", c.RIP), Insns: c.Insns}
+			// Wait for the next timer event, if one can wake the CPU.
+			d, ok := vm.NextDeadline()
+			if !ok || c.Flags()&x86.FlagIF == 0 {
+				return Result{Outcome: OutcomeHalted, Status: ExitHalted,
+					Detail: fmt.Sprintf("guest halted at rip %#x with nothing to wake it", c.RIP), Insns: c.Insns}
+			}
+			if now := c.HostTSC(); d > now {
+				c.AdvanceClock(d - now)
+			}
 		case x86.ExitUnsupported:
 			return Result{Outcome: OutcomeUnsupported, Status: ExitUnsupported,
 				Detail: "unsupported: " + ex.Detail, Insns: c.Insns}

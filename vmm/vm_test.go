@@ -101,3 +101,39 @@ func TestNewRejectsBadMemory(t *testing.T) {
 		}
 	}
 }
+
+// timerKernel arms the local APIC timer (one-shot, vector 0x40, count
+// 1000), enables interrupts and halts; the handler writes 0x2a to
+// isa-debug-exit. The VM must fast-forward the halted CPU to the timer.
+func timerKernel() []byte {
+	const load = 0x100000
+	img := make([]byte, 0x500)
+	copy(img, mbHeaderBytes(mbFlagAOutKlg, [5]uint32{load, load, 0, 0, load + 32}))
+	code := []byte{
+		0x0f, 0x01, 0x1d, 0x00, 0x01, 0x10, 0x00, // lidt [0x100100]
+		0xc7, 0x05, 0xe0, 0x03, 0xe0, 0xfe, 0x0b, 0, 0, 0, // TDCR = divide by 1
+		0xc7, 0x05, 0x20, 0x03, 0xe0, 0xfe, 0x40, 0, 0, 0, // LVT timer = vector 0x40, one-shot
+		0xc7, 0x05, 0x80, 0x03, 0xe0, 0xfe, 0xe8, 0x03, 0, 0, // TMICT = 1000
+		0xfb,       // sti
+		0xf4,       // hlt
+		0xeb, 0xfd, // jmp back to hlt
+	}
+	copy(img[32:], code)
+	copy(img[0x80:], []byte{0xb0, 0x2a, 0xe6, 0xf4}) // handler: out 0xf4, 0x2a
+	copy(img[0x100:], []byte{0xff, 0x07, 0x00, 0x02, 0x10, 0x00})
+	h := uint32(load + 0x80)
+	gate := uint64(h&0xffff) | 8<<16 | uint64(0x8e00)<<32 | uint64(h>>16)<<48
+	for i := 0; i < 8; i++ {
+		img[0x200+0x40*8+i] = byte(gate >> (8 * i))
+	}
+	return img
+}
+
+func TestLAPICTimerWakesHaltedGuest(t *testing.T) {
+	for _, noL0 := range []bool{false, true} {
+		res, _ := runKernel(t, timerKernel(), Config{NoL0: noL0})
+		if res.Outcome != OutcomeDebugExit || res.Status != 0x55 {
+			t.Fatalf("noL0=%v: outcome %v status %#x (%s), want the timer handler's exit 0x55", noL0, res.Outcome, res.Status, res.Detail)
+		}
+	}
+}
