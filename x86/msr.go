@@ -174,7 +174,15 @@ func (c *CPU) wrmsr(n uint32, v uint64) bool {
 	case n == MSRHWCR:
 		c.hwcr = v
 	case n == MSRVMCR:
-		c.VMCR = v & 0x1f
+		// LOCK makes SVMDIS read-only; setting SVMDIS with EFER.SVME set
+		// is refused.
+		if v&^svm.VMCRValidMask != 0 || v&svm.VMCRSVMDis != 0 && c.EFER&EFERSVME != 0 {
+			return false
+		}
+		if c.VMCR&svm.VMCRLock != 0 {
+			v = v&^(svm.VMCRSVMDis|svm.VMCRLock) | c.VMCR&(svm.VMCRSVMDis|svm.VMCRLock)
+		}
+		c.VMCR = v
 	case n == MSRVMHsavePA:
 		if v&0xfff != 0 || v >= 1<<MaxPhysAddr {
 			return false
@@ -195,6 +203,9 @@ func (c *CPU) writeEFER(v uint64) bool {
 	}
 	if v&^allowed != 0 {
 		return false
+	}
+	if v&EFERSVME != 0 && c.EFER&EFERSVME == 0 && c.VMCR&svm.VMCRSVMDis != 0 {
+		return false // VM_CR.SVMDIS forbids enabling SVM
 	}
 	if c.CR0&CR0PG != 0 && (v^c.EFER)&EFERLME != 0 {
 		return false

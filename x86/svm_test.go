@@ -400,3 +400,83 @@ func TestSVMCPUID(t *testing.T) {
 		t.Fatal("SVM still advertised")
 	}
 }
+
+func TestSVMIntoBoundIntercepts(t *testing.T) {
+	// INTO and BOUND raise #OF/#BR through the exception intercepts with
+	// NRIP = the next instruction (not through the INTn intercept).
+	tests := []struct {
+		name string
+		code []byte
+		icpt svm.Intercept
+		exit svm.ExitCode
+		n    int
+	}{
+		{"INTO", []byte{0xb0, 0x7f, 0x04, 0x01, 0xce}, svm.InterceptExcp(VecOF), svm.ExitExcp(VecOF), 1},
+		{"BOUND", []byte{0xb8, 9, 0, 0, 0, 0x62, 0x05, 0x00, 0x50, 0, 0}, svm.InterceptExcp(VecBR), svm.ExitExcp(VecBR), 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, v := newSVM(t, tt.code)
+			v.SetIntercept(tt.icpt)
+			v.SetIntercept(svm.InterceptINTn)
+			binary.LittleEndian.PutUint32(c.RAM[0x5004:], 4) // BOUND upper limit 4 < 9
+			run(t, c, v)
+			at := uint64(testCode + len(tt.code) - tt.n)
+			if v.ExitCode != tt.exit || v.Save.RIP != at || v.NRIP != at+uint64(tt.n) {
+				t.Fatalf("exit %v rip %#x nrip %#x; want %v at %#x, NRIP %#x", v.ExitCode, v.Save.RIP, v.NRIP, tt.exit, at, at+uint64(tt.n))
+			}
+		})
+	}
+}
+
+func TestSVMVGIF(t *testing.T) {
+	// With VGIF enabled, the guest's CLGI clears V_GIF (no exit), which
+	// blocks the pending virtual interrupt; STGI lets it in.
+	c, v := newSVM(t, []byte{0x0f, 0x01, 0xdd, 0xfb, 0x90, 0x90, 0x0f, 0x01, 0xdc, 0x90, 0x90})
+	v.Save.EFER |= EFERSVME
+	v.IntCtl = svm.IntCtlVGIFEnable | svm.IntCtlVGIF | svm.IntCtlVIRQ | svm.IntCtlVIgnTPR
+	v.IntVector = 0x52
+	v.SetIntercept(svm.InterceptVINTR)
+	run(t, c, v)
+	if v.ExitCode != svm.ExitVINTR {
+		t.Fatalf("exit %v, want VINTR", v.ExitCode)
+	}
+	// CLGI at +0, STI at +3 (shadow covers +4), the window opens only after
+	// STGI at +6 completes.
+	if v.Save.RIP != testCode+9 || v.IntCtl&svm.IntCtlVGIF == 0 {
+		t.Fatalf("VINTR at %#x (V_GIF %v), want right after STGI at %#x", v.Save.RIP, v.IntCtl&svm.IntCtlVGIF != 0, testCode+9)
+	}
+}
+
+func TestSVMVMSaveAndMSRs(t *testing.T) {
+	c, _ := newFlat32(t, []byte{0xb8, 0x00, 0x60, 0, 0, 0x0f, 0x01, 0xdb, 0xf4}) // mov eax,0x6000; vmsave; hlt
+	c.SetSVMFeatures(SVMFeaturesDefault)
+	c.EFER |= EFERSVME
+	c.LSTAR, c.KernelGSBase = 0xffffffff81234567, 0x7777
+	if ex := c.Run(100); ex.Reason != ExitHalt {
+		t.Fatalf("exit %v (%s)", ex.Reason, ex.Detail)
+	}
+	var v svm.VMCB
+	v.Load(c.RAM[0x6000:0x7000])
+	if v.Save.LSTAR != 0xffffffff81234567 || v.Save.KernelGSBase != 0x7777 {
+		t.Fatalf("VMSAVE stored LSTAR %#x KernelGSBase %#x", v.Save.LSTAR, v.Save.KernelGSBase)
+	}
+	// VM_HSAVE_PA must be page-aligned and below MAXPHYADDR.
+	for _, tc := range []struct {
+		v  uint64
+		ok bool
+	}{{0x10000, true}, {0x10010, false}, {1 << MaxPhysAddr, false}} {
+		if got := c.SetMSR(MSRVMHsavePA, tc.v); got != tc.ok {
+			t.Errorf("wrmsr VM_HSAVE_PA %#x = %v, want %v", tc.v, got, tc.ok)
+		}
+	}
+	// VM_CR.SVMDIS with EFER.SVME set is refused; with SVME clear and
+	// SVMDIS set, EFER.SVME cannot be set.
+	if c.SetMSR(MSRVMCR, svm.VMCRSVMDis) {
+		t.Fatal("SVMDIS accepted while EFER.SVME is set")
+	}
+	c.EFER &^= EFERSVME
+	if !c.SetMSR(MSRVMCR, svm.VMCRSVMDis) || c.SetMSR(MSREFER, EFERSVME) {
+		t.Fatal("SVMDIS did not block EFER.SVME")
+	}
+}
