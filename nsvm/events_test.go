@@ -182,7 +182,7 @@ func TestCodeChangedDropsEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	poked := false
-	v.cfg.Trace = func(r Record) {
+	v.afterExit = func(r Record) {
 		if r.ExitIntInfo.Valid() && r.ExitIntInfo.Vector() == x86.VecBP && !poked {
 			g.ram[at] = 0x90
 			g.cpu.Invalidate()

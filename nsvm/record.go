@@ -42,6 +42,7 @@ type Record struct {
 	RIP         uint64
 	EventInj    svm.Event // programmed for the next VMRUN (filled after injection)
 	NextRIP     uint64    // vmcb.NRIP for the next VMRUN when EventInj is soft
+	Reinjected  bool      // EventInj re-delivers the event EXITINTINFO reported
 	Action      Action
 	Note        string
 }
@@ -54,6 +55,12 @@ func (r Record) String() string {
 		fmt.Fprintf(&b, " exitintinfo=[%v]", r.ExitIntInfo)
 	}
 	fmt.Fprintf(&b, " -> %v", r.Action)
+	if r.Reinjected {
+		b.WriteString(" +reinject")
+	}
+	if r.EventInj.Valid() {
+		fmt.Fprintf(&b, " eventinj=[%v] next_rip=%#x", r.EventInj, r.NextRIP)
+	}
 	if r.Note != "" {
 		fmt.Fprintf(&b, " (%s)", r.Note)
 	}
@@ -66,12 +73,33 @@ func (v *VCPU) newRecord() Record {
 		Info2: vm.ExitInfo2, ExitIntInfo: vm.ExitIntInfo, NRIP: vm.NRIP, RIP: vm.Save.RIP}
 }
 
+// trace queues r: it is emitted once the next VMRUN's EVENTINJ is known
+// (flushTrace), so each line shows what L0 injected in response.
 func (v *VCPU) trace(r Record) {
 	if v.cfg.Trace == nil {
 		return
 	}
 	if r.Action == ActionHandled && v.ev.exc.injected && r.ExitIntInfo.Valid() {
 		r.Action = ActionReinjected
+	}
+	v.flushTrace()
+	v.pendingRec, v.hasPendingRec = r, true
+}
+
+// flushTrace emits the queued record with the EVENTINJ (and next_rip) now
+// programmed for the level about to run.
+func (v *VCPU) flushTrace() {
+	if !v.hasPendingRec {
+		return
+	}
+	r := v.pendingRec
+	v.hasPendingRec = false
+	r.EventInj = v.cur.vmcb.EventInj
+	if r.EventInj.Valid() {
+		r.NextRIP = v.cur.vmcb.NRIP
+		if r.ExitIntInfo.Valid() && r.Action != ActionReinjected {
+			r.Reinjected = r.ExitIntInfo&svm.EventLowMask&^svm.EventEV == r.EventInj&svm.EventLowMask&^svm.EventEV
+		}
 	}
 	v.cfg.Trace(r)
 }

@@ -1,6 +1,8 @@
 package nsvm
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/govmm/govmm/x86"
@@ -89,5 +91,35 @@ func TestSeedScenarioReinjectVsRetry(t *testing.T) {
 				t.Fatalf("#DB handler ran %d times, want %d", got, tt.wantDB)
 			}
 		})
+	}
+}
+
+func TestTraceDeterministicAndShowsReinjection(t *testing.T) {
+	code := seedCode(0)
+	int3 := uint32(codeAddr + len(code))
+	code = append(seedCode(int3), 0xcc, 0xf4)
+	trace := func() []string {
+		g := newGuest(t, code, map[uint8]uint32{x86.VecBP: bpHandler, x86.VecDB: dbHandler}, x86.SVMFeaturesDefault)
+		handlers(g)
+		_, recs := g.run(t, Config{Zap: ZapPolicy{OnExit: true}})
+		var lines []string
+		for _, r := range recs {
+			lines = append(lines, r.String())
+		}
+		return lines
+	}
+	a, b := trace(), trace()
+	if strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Fatalf("two runs traced differently:\n%s\n---\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
+	}
+	want := fmt.Sprintf("+reinject eventinj=[EXCP vec=0x3] next_rip=%#x", int3+1)
+	found := false
+	for _, l := range a {
+		if strings.Contains(l, "exitintinfo=[EXCP vec=0x3]") && strings.Contains(l, want) {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no re-injection line %q in:\n%s", want, strings.Join(a, "\n"))
 	}
 }

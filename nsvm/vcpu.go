@@ -79,6 +79,13 @@ type VCPU struct {
 
 	ev events
 
+	// afterExit, when set (tests), runs after each exit is handled and
+	// before the next injection.
+	afterExit func(Record)
+
+	pendingRec    Record // the last exit's record, emitted after the next injection
+	hasPendingRec bool
+
 	exits   uint64 // world switches so far
 	zapLeft int    // exits until the next zap (ZapEvery)
 	lastPF  struct {
@@ -233,6 +240,7 @@ func (v *VCPU) loadHardwareState() {
 // Run runs L1 until the VM must stop or Insns reaches limit.
 // KVM: vcpu_run / vcpu_enter_guest.
 func (v *VCPU) Run(limit uint64) Stop {
+	defer v.flushTrace()
 	c := v.cpu
 	for {
 		if v.host.Stopped() {
@@ -245,6 +253,7 @@ func (v *VCPU) Run(limit uint64) Stop {
 		if st, ok := v.injectEvents(); !ok {
 			return st
 		}
+		v.flushTrace()
 		v.loadHardwareState()
 		budget := limit
 		if d, ok := v.host.NextDeadline(); ok {
@@ -281,6 +290,9 @@ func (v *VCPU) Run(limit uint64) Stop {
 			}
 		}
 		st, stop := v.handleExit(&rec)
+		if v.afterExit != nil {
+			v.afterExit(rec)
+		}
 		v.trace(rec)
 		if stop {
 			return st
