@@ -266,8 +266,15 @@ const GovmmMemSize = 128 << 20
 // RunGovmm boots img under govmm in-process and runs it until it exits or
 // has retired maxInsns instructions (0: no limit) or ctx is done.
 func RunGovmm(ctx context.Context, img []byte, name string, maxInsns uint64) (Result, error) {
+	return RunGovmmWith(ctx, img, name, vmm.Config{MaxInsns: maxInsns})
+}
+
+// RunGovmmWith is RunGovmm with a VM configuration (L0 policies, SVM
+// features, --no-l0); MemSize and Console are filled in.
+func RunGovmmWith(ctx context.Context, img []byte, name string, cfg vmm.Config) (Result, error) {
 	var out bytes.Buffer
-	vm, err := vmm.New(vmm.Config{MemSize: GovmmMemSize, MaxInsns: maxInsns, Console: &out})
+	cfg.MemSize, cfg.Console = GovmmMemSize, &out
+	vm, err := vmm.New(cfg)
 	if err != nil {
 		return Result{}, err
 	}

@@ -12,6 +12,10 @@ import (
 	"time"
 
 	"github.com/govmm/govmm/images"
+	"github.com/govmm/govmm/nsvm"
+	"github.com/govmm/govmm/vmm"
+	"github.com/govmm/govmm/x86"
+	"github.com/govmm/govmm/x86/svm"
 )
 
 var update = flag.Bool("update", false, "TestImagesUnderQEMU: rewrite images/*/*.expected from QEMU's output (known deviations mapped to the APM's lines)")
@@ -113,6 +117,56 @@ func TestImagesUnderGovmm(t *testing.T) {
 			}
 			t.Logf("%d instructions", r.Insns)
 		})
+	}
+}
+
+// TestImagesUnderL0Variants runs every image again with L0 configured to
+// make its life hard — shadow entries dropped after every exit or every
+// third one, NRIPS hidden from the CPU, or no L0 at all — and expects the
+// same result: the images check architectural behaviour that must not
+// depend on how L0 virtualizes them. Images that adapt their checks to the
+// SVM features (svm_*) are held to their exit status only.
+func TestImagesUnderL0Variants(t *testing.T) {
+	pending := loadPending(t)
+	variants := []struct {
+		name string
+		cfg  vmm.Config
+	}{
+		{"zap-exit,no-nrips", vmm.Config{Zap: nsvm.ZapPolicy{OnExit: true}, SVMFeatures: x86.SVMFeaturesDefault &^ svm.FeatureNRIPS}},
+		{"zap-every-3,retry", vmm.Config{Zap: nsvm.ZapPolicy{Every: 3}, SoftInt: nsvm.SoftIntRetry, SVMFeatures: x86.SVMFeaturesDefault}},
+		{"no-l0", vmm.Config{NoL0: true, SVMFeatures: x86.SVMFeaturesDefault}},
+	}
+	for _, name := range images.Names() {
+		if _, ok := pending[name]; ok {
+			continue
+		}
+		for _, v := range variants {
+			if v.cfg.NoL0 && strings.HasPrefix(name, "svm_") {
+				continue // an L1 hypervisor needs L0
+			}
+			t.Run(name+"/"+v.name, func(t *testing.T) {
+				t.Parallel()
+				g := readGolden(t, name)
+				img, _ := images.Lookup(name)
+				ctx, cancel := context.WithTimeout(context.Background(), govmmTimeout)
+				defer cancel()
+				cfg := v.cfg
+				cfg.MaxInsns = maxInsns
+				r, err := RunGovmmWith(ctx, img, name, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.HasPrefix(name, "svm_") {
+					if r.Status != g.Status {
+						t.Fatalf("status %d, want %d (%s); output:\n%s", r.Status, g.Status, r.Detail, r.Output)
+					}
+					return
+				}
+				if problem := mismatch(g, r); problem != "" {
+					t.Fatalf("differs from %s:\n%s", goldenPath(name), problem)
+				}
+			})
+		}
 	}
 }
 
