@@ -17,7 +17,7 @@ const (
 	ActionInjected                 // an exception was queued for the guest
 	ActionReinjected               // the interrupted event is being re-delivered
 	ActionStop                     // the VM stops
-	ActionReflected                // L2\'s exit became a nested #VMEXIT to L1
+	ActionReflected                // L2's exit became a nested #VMEXIT to L1
 )
 
 var actionNames = [...]string{"handled", "shadow-fill", "inject", "reinject", "stop", "reflected to L1"}
@@ -32,8 +32,9 @@ func (a Action) String() string {
 // Record describes one world switch (#VMEXIT of L1 and what L0 did).
 type Record struct {
 	Seq         uint64 // world-switch number
-	Insns       uint64 // guest instructions retired at the exit
-	Level       int    // 1 for L1
+	Start       uint64 // instruction clock when the VMRUN that exited began
+	Insns       uint64 // instruction clock at the exit
+	Level       int    // the level that exited: 1 for L1, 2 for L2
 	Code        svm.ExitCode
 	Info1       uint64
 	Info2       uint64

@@ -266,6 +266,7 @@ func (v *VCPU) Run(limit uint64) Stop {
 			}
 		}
 		c.VMLoad(&v.cur.vmcb.Save)
+		start := c.Insns
 		ex := c.VMRun(&v.cur.vmcb, budget)
 		c.VMSave(&v.cur.vmcb.Save)
 		v.nested.runPending = false
@@ -279,6 +280,7 @@ func (v *VCPU) Run(limit uint64) Stop {
 		}
 		v.completeInterrupts()
 		rec := v.newRecord()
+		rec.Start = start
 		if v.nested.active {
 			rec.Level = 2
 			if v.exitToL1() {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/govmm/govmm/images"
 	"github.com/govmm/govmm/nsvm"
+	"github.com/govmm/govmm/trace"
 	"github.com/govmm/govmm/vmm"
 	"github.com/govmm/govmm/x86"
 	"github.com/spf13/cobra"
@@ -29,6 +30,8 @@ type runOptions struct {
 	softInt    string
 	mmuZap     string
 	trace      string
+	traceOut   string
+	traceFmt   string
 	noL0       bool
 }
 
@@ -65,7 +68,9 @@ Exit status:
 	f.DurationVar(&o.timeout, "timeout", 0, "stop after this much wall-clock time (0: no limit)")
 	f.StringVar(&o.softInt, "soft-int", "reinject", "how L0 completes INT3/INTO/INTn interrupted by an exit: reinject (KVM since 2022) or retry (old KVM: re-execute the instruction)")
 	f.StringVar(&o.mmuZap, "mmu-zap", "never", "when L0 drops its shadow page tables: never, exit (after every non-fill exit) or every:N")
-	f.StringVar(&o.trace, "trace", "", "trace to stderr: exits (one line per world switch)")
+	f.StringVar(&o.trace, "trace", "", "trace to stderr as text: exits (every world switch), events (only those where L0 injected, re-injected or reflected an event), all")
+	f.StringVar(&o.traceOut, "trace-out", "", "write every world switch to FILE (see --trace-format)")
+	f.StringVar(&o.traceFmt, "trace-format", "jsonl", "format of --trace-out: jsonl (one JSON record per line), text, or perfetto (Chrome/Perfetto trace-event JSON: L0, L1 and L2 as tracks on the instruction axis)")
 	f.BoolVar(&o.noL0, "no-l0", false, "run the guest directly on the CPU, without L0 (no shadow paging, no SVM interception)")
 	f.StringVar(&o.svmSpec, "svm-features", "default", "SVM features the CPU exposes: default, qemu-max or none, then +NAME/-NAME changes (e.g. qemu-max,+NRIPS)")
 	return cmd
@@ -174,12 +179,17 @@ func runImage(ctx context.Context, name string, o runOptions, stdout, stderr io.
 	if cfg.Zap, err = nsvm.ParseZapPolicy(o.mmuZap); err != nil {
 		return fmt.Errorf("--mmu-zap: %w", err)
 	}
-	switch o.trace {
-	case "":
-	case "exits":
-		cfg.Trace = func(r nsvm.Record) { fmt.Fprintln(stderr, r) }
-	default:
-		return fmt.Errorf("--trace: want exits, not %q", o.trace)
+	sinks, closeSinks, err := traceSinks(o, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeSinks()
+	if len(sinks) > 0 {
+		cfg.Trace = func(r nsvm.Record) {
+			for _, s := range sinks {
+				s(r)
+			}
+		}
 	}
 	img, err := readImage(name)
 	if err != nil {
@@ -209,4 +219,51 @@ func runImage(ctx context.Context, name string, o runOptions, stdout, stderr io.
 		return exitError{status: res.Status}
 	}
 	return nil
+}
+
+// traceSinks builds the record consumers --trace and --trace-out ask for.
+// The returned function flushes and closes them.
+func traceSinks(o runOptions, stderr io.Writer) ([]func(nsvm.Record), func(), error) {
+	var sinks []func(nsvm.Record)
+	var closers []func() error
+	switch o.trace {
+	case "":
+	case "exits", "all":
+		t := trace.NewText(stderr)
+		sinks = append(sinks, t.Record)
+	case "events":
+		t := trace.NewText(stderr)
+		sinks = append(sinks, func(r nsvm.Record) {
+			if r.EventInj.Valid() || r.Action == nsvm.ActionInjected || r.Action == nsvm.ActionReflected || r.ExitIntInfo.Valid() {
+				t.Record(r)
+			}
+		})
+	default:
+		return nil, nil, fmt.Errorf("--trace: want exits, events or all, not %q", o.trace)
+	}
+	if o.traceOut != "" {
+		f, err := os.Create(o.traceOut)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--trace-out: %w", err)
+		}
+		var s trace.Sink
+		switch o.traceFmt {
+		case "jsonl":
+			s = trace.NewJSONL(f)
+		case "text":
+			s = trace.NewText(f)
+		case "perfetto":
+			s = trace.NewPerfetto(f)
+		default:
+			f.Close()
+			return nil, nil, fmt.Errorf("--trace-format: want jsonl, text or perfetto, not %q", o.traceFmt)
+		}
+		sinks = append(sinks, s.Record)
+		closers = append(closers, s.Close, f.Close)
+	}
+	return sinks, func() {
+		for _, c := range closers {
+			_ = c()
+		}
+	}, nil
 }

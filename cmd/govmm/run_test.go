@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,6 +80,8 @@ func TestExecute(t *testing.T) {
 		{"bad mmu-zap", []string{"run", "hello", "--mmu-zap", "every:0"}, 2, "", "--mmu-zap"},
 		{"no L0", []string{"run", "hello", "--no-l0"}, 1, "hello from govmm\n", ""},
 		{"trace", []string{"run", "hello", "--trace", "exits"}, 1, "hello from govmm\n", "VMEXIT_EXCP14"},
+		{"bad trace", []string{"run", "hello", "--trace", "verbose"}, 2, "", "--trace"},
+		{"bad trace format", []string{"run", "hello", "--trace-out", filepath.Join(dir, "t.json"), "--trace-format", "xml"}, 2, "", "--trace-format"},
 		{"bad svm features", []string{"run", "hello", "--svm-features", "qemu-max,+AVIC"}, 2, "", "not implemented"},
 		{"svm features", []string{"run", "hello", "--svm-features", "qemu-max,+NRIPS"}, 1, "hello from govmm\n", ""},
 	}
@@ -107,6 +110,27 @@ func TestHelpListsExitStatuses(t *testing.T) {
 	for _, want := range []string{"(v<<1)|1", "triple fault", "--max-insns", "--initrd", "hello"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q", want)
+		}
+	}
+}
+
+func TestTraceOut(t *testing.T) {
+	dir := t.TempDir()
+	for _, format := range []string{"jsonl", "perfetto", "text"} {
+		path := filepath.Join(dir, "trace."+format)
+		var out, errb bytes.Buffer
+		if status := execute([]string{"run", "hello", "--trace-out", path, "--trace-format", format}, &out, &errb); status != 1 {
+			t.Fatalf("%s: status %d (%s)", format, status, errb.String())
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "VMEXIT_EXCP14") {
+			t.Fatalf("%s trace lacks the shadow #PF exit:\n%s", format, b)
+		}
+		if format != "text" && !json.Valid([]byte(strings.SplitN(string(b), "\n", 2)[0])) {
+			t.Fatalf("%s trace is not JSON", format)
 		}
 	}
 }
