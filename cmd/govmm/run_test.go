@@ -134,3 +134,29 @@ func TestTraceOut(t *testing.T) {
 		}
 	}
 }
+
+func TestSeedScenarioImage(t *testing.T) {
+	// The seed image under --mmu-zap=exit: re-injection passes; the old
+	// retry behaviour shows the spurious #DB (exit value 1 → status 3).
+	tests := []struct {
+		softInt string
+		status  int
+		db      string
+	}{
+		{"reinject", 1, "#DB handler ran 00000000 PASS"},
+		{"retry", 3, "#DB handler ran 00000001 FAIL"},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		status := execute([]string{"run", "seed", "--mmu-zap", "exit", "--soft-int", tt.softInt, "--trace", "events"}, &out, &errb)
+		if status != tt.status || !strings.Contains(out.String(), tt.db) {
+			t.Fatalf("%s: status %d, output:\n%s", tt.softInt, status, out.String())
+		}
+		if !strings.Contains(errb.String(), "exitintinfo=[EXCP vec=0x3]") {
+			t.Fatalf("%s: no exit while vectoring the #BP in the trace:\n%s", tt.softInt, errb.String())
+		}
+		if tt.softInt == "reinject" && !strings.Contains(errb.String(), "+reinject") {
+			t.Fatalf("no re-injection in the trace:\n%s", errb.String())
+		}
+	}
+}
