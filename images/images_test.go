@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -53,5 +54,20 @@ func TestLookup(t *testing.T) {
 		if _, ok := Lookup(bad); ok {
 			t.Errorf("Lookup(%q) succeeded", bad)
 		}
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	info, ok := Describe("seed")
+	if !ok || !strings.Contains(info.Summary, "seed scenario") || !bytes.HasPrefix(info.Expected, []byte("status 1\n")) {
+		t.Fatalf("seed: %+v", info)
+	}
+	for _, name := range Names() {
+		if info, _ := Describe(name); info.Summary == "" {
+			t.Errorf("%s has no summary in its header comment", name)
+		}
+	}
+	if got := parseNumbers("1, 3-5,9 x 12-10"); len(got) != 5 || got[3] != 5 {
+		t.Fatalf("parseNumbers = %v", got)
 	}
 }

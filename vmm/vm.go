@@ -62,6 +62,7 @@ type Result struct {
 	Status int
 	Detail string // one line for humans
 	Insns  uint64 // instructions retired
+	Exits  uint64 // world switches (L0 runs; 0 with NoL0)
 }
 
 // Process exit statuses for runs that did not end through isa-debug-exit.
@@ -257,7 +258,11 @@ func (vm *VM) Run(ctx context.Context) Result {
 	if vm.cfg.NoL0 {
 		return vm.runDirect(ctx)
 	}
-	return vm.runL0(ctx)
+	r := vm.runL0(ctx)
+	if vm.l0 != nil {
+		r.Exits = vm.l0.Exits()
+	}
+	return r
 }
 
 // runL0 runs L1 under L0 (nsvm): the normal path.

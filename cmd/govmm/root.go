@@ -27,6 +27,7 @@ status from the isa-debug-exit device at port 0xf4.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newRunCmd(stdout, stderr))
+	root.AddCommand(newScenariosCmd(stdout, stderr))
 	return root
 }
 

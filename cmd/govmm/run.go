@@ -44,7 +44,8 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 (ELF32, or any ELF/binary whose Multiboot header has the address fields),
 entered in 32-bit flat protected mode with paging off. COM1 goes to stdout.
 
-IMAGE is a path, or the name of an image built into govmm (` + strings.Join(images.Names(), ", ") + `).
+IMAGE is a path, or the name of an image built into govmm (govmm scenarios
+list shows them).
 
 Exit status:
   (v<<1)|1  the guest wrote v to isa-debug-exit (port 0xf4), as under QEMU

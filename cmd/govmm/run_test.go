@@ -160,3 +160,24 @@ func TestSeedScenarioImage(t *testing.T) {
 		}
 	}
 }
+
+func TestScenariosCommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	if status := execute([]string{"scenarios", "list"}, &out, &errb); status != 0 {
+		t.Fatalf("list: status %d %s", status, errb.String())
+	}
+	if !strings.Contains(out.String(), "seed") || !strings.Contains(out.String(), "hello") {
+		t.Fatalf("list:\n%s", out.String())
+	}
+	out.Reset()
+	if status := execute([]string{"scenarios", "run", "hello", "seed", "isa_stack"}, &out, &errb); status != 0 {
+		t.Fatalf("run: status %d\n%s\n%s", status, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "all 3 passed") || strings.Count(out.String(), "PASS") != 3 {
+		t.Fatalf("run:\n%s", out.String())
+	}
+	out.Reset()
+	if status := execute([]string{"scenarios", "run", "nope"}, &out, &errb); status != 1 {
+		t.Fatalf("unknown image: status %d", status)
+	}
+}
