@@ -38,7 +38,7 @@ const (
 	// is: below 4 GiB (PAE shadow roots need 32-bit addresses) and above
 	// the largest RAM. Guests that map it are stopped.
 	privateBase = 0xc0000000
-	privateSize = 32 << 20
+	privateSize = 8 << 20
 
 	// MinMem is the smallest RAM size a VM accepts: the low megabyte plus
 	// room for a kernel.
