@@ -120,6 +120,9 @@ func (v *VCPU) injectEvents() (Stop, bool) {
 		return Stop{}, true // vmcb02's EVENTINJ is L1's, delivered by this VMRUN
 	}
 	vm.EventInj = 0
+	if v.host.TakeNMI() {
+		v.ev.nmiPending = true
+	}
 	e := &v.ev.exc
 	if v.nested.active {
 		// An exception L0 raised for L2 that L1 intercepts becomes a nested

@@ -371,6 +371,9 @@ func (v *VCPU) shutdownIntercept(rec *Record) (Stop, bool) {
 // vmloadIntercept emulates VMLOAD/VMSAVE for L1: its VMCB addresses are
 // guest-physical and equal to host-physical for RAM.
 func (v *VCPU) vmloadIntercept(rec *Record) (Stop, bool) {
+	if v.cur.efer&x86.EFERSVME == 0 {
+		return v.injectUD(rec) // the silicon checked L0's EFER, which has SVME
+	}
 	pa := v.gpr(x86.RAX)
 	if v.decodeMode() != x86.Mode64 {
 		pa &= 0xffffffff
@@ -400,6 +403,9 @@ func (v *VCPU) vmloadIntercept(rec *Record) (Stop, bool) {
 
 // gifIntercept emulates STGI/CLGI for L1 (L0 keeps L1's GIF).
 func (v *VCPU) gifIntercept(rec *Record) (Stop, bool) {
+	if v.cur.efer&x86.EFERSVME == 0 {
+		return v.injectUD(rec)
+	}
 	v.gif = v.cur.vmcb.ExitCode == svm.ExitSTGI
 	rec.Action = ActionHandled
 	return v.skip(rec)

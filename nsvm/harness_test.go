@@ -16,6 +16,7 @@ func (h *testHost) AckInterrupt() (uint8, bool)      { return 0, false }
 func (h *testHost) NextDeadline() (uint64, bool)     { return 0, false }
 func (h *testHost) Tick()                            {}
 func (h *testHost) Stopped() bool                    { return h.stopped }
+func (h *testHost) TakeNMI() bool                    { return false }
 func (h *testHost) In(uint16, int) uint32            { return 0xffffffff }
 func (h *testHost) Out(port uint16, _ int, _ uint32) {}
 func (h *testHost) ReadMMIO(_ uint64, d []byte)      { clear(d) }

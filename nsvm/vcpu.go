@@ -22,6 +22,9 @@ type Host interface {
 	Tick()
 	// Stopped reports whether the VM must stop (isa-debug-exit written).
 	Stopped() bool
+	// TakeNMI reports (and clears) an NMI raised by the platform (an NMI
+	// IPI through the local APIC).
+	TakeNMI() bool
 }
 
 // SoftIntMode selects how soft events interrupted by an exit are completed.

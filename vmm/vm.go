@@ -94,6 +94,7 @@ type VM struct {
 
 	l0 *nsvm.VCPU // L0, created at the first Run
 
+	nmi    bool // an NMI IPI is waiting for L0
 	lapic  *devices.LAPIC
 	pic    *devices.PIC8259
 	timers devices.Timers
@@ -138,6 +139,10 @@ func (vm *VM) addDevices() error {
 	vm.lapic = devices.NewLAPIC(clk)
 	vm.lapic.SeaBIOSState()
 	vm.lapic.INTR = kick
+	vm.lapic.NMI = func() {
+		vm.nmi = true
+		vm.CPU.RequestStop()
+	}
 	pit := devices.NewPIT8254(clk, 0)
 	pit.SeaBIOSState()
 	pit.IRQ = func(l bool) { vm.pic.SetIRQ(0, l) }
@@ -249,6 +254,13 @@ func (vm *VM) NextDeadline() (uint64, bool) { return vm.timers.NextDeadline() }
 // Tick implements nsvm.Host: bring the timers up to the current time.
 func (vm *VM) Tick() { vm.timers.Tick(vm.CPU.HostTSC()) }
 
+// TakeNMI implements nsvm.Host.
+func (vm *VM) TakeNMI() bool {
+	n := vm.nmi
+	vm.nmi = false
+	return n
+}
+
 // Stopped implements nsvm.Host: the guest wrote to isa-debug-exit.
 func (vm *VM) Stopped() bool { return vm.exited }
 
@@ -322,6 +334,9 @@ func (vm *VM) runDirect(ctx context.Context) Result {
 	for {
 		vm.Tick()
 		c.SetINTR(vm.InterruptPending())
+		if vm.TakeNMI() {
+			c.RaiseNMI()
+		}
 		limit := c.Insns + chunk
 		if vm.cfg.MaxInsns != 0 && limit > vm.cfg.MaxInsns {
 			limit = vm.cfg.MaxInsns

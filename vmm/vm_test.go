@@ -137,3 +137,27 @@ func TestLAPICTimerWakesHaltedGuest(t *testing.T) {
 		}
 	}
 }
+
+func TestNMISelfIPI(t *testing.T) {
+	// An NMI sent to self through the local APIC's ICR reaches the NMI
+	// handler (vector 2) even with IF=0; it writes 0x2b to isa-debug-exit.
+	img := timerKernel()
+	code := []byte{
+		0x0f, 0x01, 0x1d, 0x00, 0x01, 0x10, 0x00, // lidt [0x100100]
+		0xc7, 0x05, 0x00, 0x03, 0xe0, 0xfe, 0x00, 0x44, 0x04, 0x00, // ICR = NMI, self
+		0xf4, 0xeb, 0xfd, // hlt; jmp back
+	}
+	copy(img[32:], append(code, make([]byte, 0x80-32-len(code))...))
+	copy(img[0x80:], []byte{0xb0, 0x2b, 0xe6, 0xf4})
+	h := uint32(0x100000 + 0x80)
+	gate := uint64(h&0xffff) | 8<<16 | uint64(0x8e00)<<32 | uint64(h>>16)<<48
+	for i := 0; i < 8; i++ {
+		img[0x200+2*8+i] = byte(gate >> (8 * i))
+	}
+	for _, noL0 := range []bool{false, true} {
+		res, _ := runKernel(t, img, Config{NoL0: noL0})
+		if res.Outcome != OutcomeDebugExit || res.Status != 0x57 {
+			t.Fatalf("noL0=%v: outcome %v status %#x (%s), want the NMI handler's exit 0x57", noL0, res.Outcome, res.Status, res.Detail)
+		}
+	}
+}
