@@ -264,6 +264,30 @@ func (vm *VM) TakeNMI() bool {
 // Stopped implements nsvm.Host: the guest wrote to isa-debug-exit.
 func (vm *VM) Stopped() bool { return vm.exited }
 
+// result builds the Result of outcome o, with the exit status scripts see.
+func (vm *VM) result(o Outcome, detail string) Result {
+	status := map[Outcome]int{OutcomeTripleFault: ExitTripleFault, OutcomeHalted: ExitHalted,
+		OutcomeLimit: ExitLimit, OutcomeUnsupported: ExitUnsupported}[o]
+	if o == OutcomeDebugExit {
+		status = vm.exitStatus
+		detail = fmt.Sprintf("isa-debug-exit: status %d", vm.exitStatus)
+	}
+	return Result{Outcome: o, Status: status, Detail: detail, Insns: vm.CPU.Insns}
+}
+
+// limitReached reports the Result when --max-insns, the timeout or ctx ends
+// the run.
+func (vm *VM) limitReached(ctx context.Context, deadline time.Time) (Result, bool) {
+	c := vm.CPU
+	if vm.cfg.MaxInsns != 0 && c.Insns >= vm.cfg.MaxInsns {
+		return vm.result(OutcomeLimit, fmt.Sprintf("instruction limit of %d reached at rip %#x", vm.cfg.MaxInsns, c.RIP)), true
+	}
+	if (!deadline.IsZero() && time.Now().After(deadline)) || ctx.Err() != nil {
+		return vm.result(OutcomeLimit, fmt.Sprintf("timeout after %d instructions at rip %#x", c.Insns, c.RIP)), true
+	}
+	return Result{}, false
+}
+
 // Run runs the VM until the guest exits, shuts down, halts for good or hits
 // a limit. ctx cancellation stops it like a timeout.
 func (vm *VM) Run(ctx context.Context) Result {
@@ -288,7 +312,7 @@ func (vm *VM) runL0(ctx context.Context) Result {
 	if vm.l0 == nil {
 		l0, err := nsvm.New(c, vm, nsvm.Config{SoftInt: vm.cfg.SoftInt, Zap: vm.cfg.Zap, Trace: vm.cfg.Trace})
 		if err != nil {
-			return Result{Outcome: OutcomeUnsupported, Status: ExitUnsupported, Detail: err.Error()}
+			return vm.result(OutcomeUnsupported, err.Error())
 		}
 		vm.l0 = l0
 	}
@@ -300,24 +324,16 @@ func (vm *VM) runL0(ctx context.Context) Result {
 		st := vm.l0.Run(limit)
 		switch st.Reason {
 		case nsvm.StopHost:
-			return Result{Outcome: OutcomeDebugExit, Status: vm.exitStatus,
-				Detail: fmt.Sprintf("isa-debug-exit: status %d", vm.exitStatus), Insns: c.Insns}
+			return vm.result(OutcomeDebugExit, "")
 		case nsvm.StopShutdown:
-			return Result{Outcome: OutcomeTripleFault, Status: ExitTripleFault,
-				Detail: "triple fault: " + st.Detail, Insns: c.Insns}
+			return vm.result(OutcomeTripleFault, "triple fault: "+st.Detail)
 		case nsvm.StopHalted:
-			return Result{Outcome: OutcomeHalted, Status: ExitHalted, Detail: st.Detail, Insns: c.Insns}
+			return vm.result(OutcomeHalted, st.Detail)
 		case nsvm.StopUnsupported:
-			return Result{Outcome: OutcomeUnsupported, Status: ExitUnsupported,
-				Detail: "unsupported: " + st.Detail, Insns: c.Insns}
+			return vm.result(OutcomeUnsupported, "unsupported: "+st.Detail)
 		}
-		if vm.cfg.MaxInsns != 0 && c.Insns >= vm.cfg.MaxInsns {
-			return Result{Outcome: OutcomeLimit, Status: ExitLimit,
-				Detail: fmt.Sprintf("instruction limit of %d reached", vm.cfg.MaxInsns), Insns: c.Insns}
-		}
-		if (!deadline.IsZero() && time.Now().After(deadline)) || ctx.Err() != nil {
-			return Result{Outcome: OutcomeLimit, Status: ExitLimit,
-				Detail: fmt.Sprintf("timeout after %d instructions", c.Insns), Insns: c.Insns}
+		if r, done := vm.limitReached(ctx, deadline); done {
+			return r
 		}
 	}
 }
@@ -352,33 +368,24 @@ func (vm *VM) runDirect(ctx context.Context) Result {
 		switch ex.Reason {
 		case x86.ExitStop:
 			if vm.exited {
-				return Result{Outcome: OutcomeDebugExit, Status: vm.exitStatus,
-					Detail: fmt.Sprintf("isa-debug-exit: status %d", vm.exitStatus), Insns: c.Insns}
+				return vm.result(OutcomeDebugExit, "")
 			}
 		case x86.ExitShutdown:
-			return Result{Outcome: OutcomeTripleFault, Status: ExitTripleFault,
-				Detail: "triple fault: " + ex.Detail, Insns: c.Insns}
+			return vm.result(OutcomeTripleFault, "triple fault: "+ex.Detail)
 		case x86.ExitHalt:
 			// Wait for the next timer event, if one can wake the CPU.
 			d, ok := vm.NextDeadline()
 			if !ok || c.Flags()&x86.FlagIF == 0 {
-				return Result{Outcome: OutcomeHalted, Status: ExitHalted,
-					Detail: fmt.Sprintf("guest halted at rip %#x with nothing to wake it", c.RIP), Insns: c.Insns}
+				return vm.result(OutcomeHalted, fmt.Sprintf("guest halted at rip %#x with nothing to wake it", c.RIP))
 			}
 			if now := c.HostTSC(); d > now {
 				c.AdvanceClock(d - now)
 			}
 		case x86.ExitUnsupported:
-			return Result{Outcome: OutcomeUnsupported, Status: ExitUnsupported,
-				Detail: "unsupported: " + ex.Detail, Insns: c.Insns}
+			return vm.result(OutcomeUnsupported, "unsupported: "+ex.Detail)
 		}
-		if vm.cfg.MaxInsns != 0 && c.Insns >= vm.cfg.MaxInsns {
-			return Result{Outcome: OutcomeLimit, Status: ExitLimit,
-				Detail: fmt.Sprintf("instruction limit of %d reached at rip %#x", vm.cfg.MaxInsns, c.RIP), Insns: c.Insns}
-		}
-		if (!deadline.IsZero() && time.Now().After(deadline)) || ctx.Err() != nil {
-			return Result{Outcome: OutcomeLimit, Status: ExitLimit,
-				Detail: fmt.Sprintf("timeout after %d instructions at rip %#x", c.Insns, c.RIP), Insns: c.Insns}
+		if r, done := vm.limitReached(ctx, deadline); done {
+			return r
 		}
 	}
 }

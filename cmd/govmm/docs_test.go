@@ -23,13 +23,25 @@ func TestDocsTraces(t *testing.T) {
 	for _, mode := range []string{"reinject", "retry"} {
 		var stdout, stderr bytes.Buffer
 		execute([]string{"run", "seed", "--mmu-zap", "exit", "--soft-int", mode, "--trace", "exits"}, &stdout, &stderr)
-		block := "<!-- trace:" + mode + " -->\n```\n" + strings.TrimSpace(stderr.String()) + "\n```\n<!-- end -->"
-		re := regexp.MustCompile(`(?s)<!-- trace:` + mode + ` -->.*?<!-- end -->`)
-		if !re.MatchString(out) {
-			t.Fatalf("docs/nested-svm.md has no trace:%s block", mode)
-		}
-		out = re.ReplaceAllLiteralString(out, block)
+		out = replaceBlock(t, out, "trace:"+mode, stderr.String())
 	}
+	syncDoc(t, path, doc, out, "TestDocsTraces")
+}
+
+// replaceBlock replaces the fenced block between "<!-- marker -->" and
+// "<!-- end -->" in doc with content.
+func replaceBlock(t *testing.T, doc, marker, content string) string {
+	t.Helper()
+	re := regexp.MustCompile(`(?s)<!-- ` + regexp.QuoteMeta(marker) + ` -->.*?<!-- end -->`)
+	if !re.MatchString(doc) {
+		t.Fatalf("no %s block", marker)
+	}
+	return re.ReplaceAllLiteralString(doc, "<!-- "+marker+" -->\n```\n"+strings.TrimSpace(content)+"\n```\n<!-- end -->")
+}
+
+// syncDoc fails when the regenerated page differs, or rewrites it with -update.
+func syncDoc(t *testing.T, path string, doc []byte, out, test string) {
+	t.Helper()
 	if out == string(doc) {
 		return
 	}
@@ -39,7 +51,7 @@ func TestDocsTraces(t *testing.T) {
 		}
 		return
 	}
-	t.Fatal("docs/nested-svm.md's traces are stale: run go test ./cmd/govmm -run TestDocsTraces -update")
+	t.Fatalf("%s is stale: run go test ./cmd/govmm -run %s -update", path, test)
 }
 
 // TestDocsCLI keeps docs/cli.md equal to the CLI's own help.
@@ -51,17 +63,5 @@ func TestDocsCLI(t *testing.T) {
 	}
 	var help bytes.Buffer
 	execute([]string{"run", "--help"}, &help, &help)
-	block := "<!-- help:run -->\n```\n" + strings.TrimSpace(help.String()) + "\n```\n<!-- end -->"
-	re := regexp.MustCompile(`(?s)<!-- help:run -->.*?<!-- end -->`)
-	out := re.ReplaceAllLiteralString(string(doc), block)
-	if out == string(doc) {
-		return
-	}
-	if *updateDocs {
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Fatal("docs/cli.md is stale: run go test ./cmd/govmm -run TestDocsCLI -update")
+	syncDoc(t, path, doc, replaceBlock(t, string(doc), "help:run", help.String()), "TestDocsCLI")
 }
