@@ -218,6 +218,17 @@ func (vm *VM) Boot(img []byte, name, appendText string, mods []Module) (BootInfo
 	if err != nil {
 		return bi, err
 	}
+	s := EntryState(bi)
+	vm.CPU.SetState(&s)
+	vm.CPU.Invalidate()
+	return bi, nil
+}
+
+// EntryState is the CPU state at a Multiboot kernel's entry point, as
+// QEMU's option ROM leaves it: 32-bit flat protected mode with QEMU's GDT,
+// paging off, IF=0, the real-mode IVT as IDT, and the registers QEMU's
+// loader leaves behind. Every backend starts kernels in it.
+func EntryState(bi BootInfo) x86.State {
 	code := x86.Segment{Sel: codeSelector, Limit: 0xffffffff, Attr: 0xc9b}
 	data := x86.Segment{Sel: dataSelector, Limit: 0xffffffff, Attr: 0xc93}
 	var s x86.State
@@ -238,9 +249,8 @@ func (vm *VM) Boot(img []byte, name, appendText string, mods []Module) (BootInfo
 	s.GPR[x86.RDX] = uint64(bi.MemUpper&0xffff0000 | 0x511)
 	s.GPR[x86.RDI] = uint64(bits.ReverseBytes32(bi.LoadLow))
 	s.GPR[x86.RSP] = initialESP
-	vm.CPU.SetState(&s)
-	vm.CPU.Invalidate()
-	return bi, nil
+	s.PAT = 0x0007040600070406 // the reset value
+	return s
 }
 
 // InterruptPending implements nsvm.Host.

@@ -28,6 +28,7 @@ status from the isa-debug-exit device at port 0xf4.`,
 	root.SetErr(stderr)
 	root.AddCommand(newRunCmd(stdout, stderr))
 	root.AddCommand(newScenariosCmd(stdout, stderr))
+	root.AddCommand(newProbeCmd(stdout, stderr))
 	return root
 }
 

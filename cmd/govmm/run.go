@@ -15,6 +15,7 @@ import (
 	"github.com/govmm/govmm/nsvm"
 	"github.com/govmm/govmm/trace"
 	"github.com/govmm/govmm/vmm"
+	"github.com/govmm/govmm/vmm/kvm"
 	"github.com/govmm/govmm/x86"
 	"github.com/spf13/cobra"
 )
@@ -33,6 +34,7 @@ type runOptions struct {
 	traceOut   string
 	traceFmt   string
 	noL0       bool
+	backend    string
 }
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -72,6 +74,7 @@ Exit status:
 	f.StringVar(&o.trace, "trace", "", "trace to stderr as text: exits (every world switch), events (only those where L0 injected, re-injected or reflected an event), all")
 	f.StringVar(&o.traceOut, "trace-out", "", "write every world switch to FILE (see --trace-format)")
 	f.StringVar(&o.traceFmt, "trace-format", "jsonl", "format of --trace-out: jsonl (one JSON record per line), text, or perfetto (Chrome/Perfetto trace-event JSON: L0, L1 and L2 as tracks on the instruction axis)")
+	f.StringVar(&o.backend, "backend", "emu", "emu (govmm's software CPU and L0), kvm (/dev/kvm with the host's nested SVM; no instruction counts, traces or L0 knobs), or auto (kvm when usable and no emu-only flag is set, else emu; says which)")
 	f.BoolVar(&o.noL0, "no-l0", false, "run the guest directly on the CPU, without L0 (no shadow paging, no SVM interception)")
 	f.StringVar(&o.svmSpec, "svm-features", "default", "SVM features the CPU exposes: default, qemu-max or none, then +NAME/-NAME changes (e.g. qemu-max,+NRIPS)")
 	return cmd
@@ -200,10 +203,11 @@ func runImage(ctx context.Context, name string, o runOptions, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	vm, err := vmm.New(cfg)
+	vm, closeVM, err := newMachine(o, cfg, stderr)
 	if err != nil {
 		return err
 	}
+	defer closeVM()
 	if _, err := vm.Boot(img, name, o.appendText, mods); err != nil {
 		return fmt.Errorf("loading %s: %w", filepath.Base(name), err)
 	}
@@ -214,7 +218,11 @@ func runImage(ctx context.Context, name string, o runOptions, stdout, stderr io.
 	defer stop()
 	res := vm.Run(ctx)
 	if res.Outcome != vmm.OutcomeDebugExit {
-		fmt.Fprintf(stderr, "govmm: %s (%d instructions)\n", res.Detail, res.Insns)
+		if res.Insns > 0 {
+			fmt.Fprintf(stderr, "govmm: %s (%d instructions)\n", res.Detail, res.Insns)
+		} else {
+			fmt.Fprintf(stderr, "govmm: %s\n", res.Detail)
+		}
 	}
 	if res.Status != 0 {
 		return exitError{status: res.Status}
@@ -267,4 +275,66 @@ func traceSinks(o runOptions, stderr io.Writer) ([]func(nsvm.Record), func(), er
 			_ = c()
 		}
 	}, nil
+}
+
+// machine is a VM on one of the backends.
+type machine interface {
+	Boot(img []byte, name, appendText string, mods []vmm.Module) (vmm.BootInfo, error)
+	Run(ctx context.Context) vmm.Result
+}
+
+// emuOnly names the flags set that only the emu backend honours.
+func emuOnly(o runOptions) []string {
+	var flags []string
+	if o.maxInsns != 0 {
+		flags = append(flags, "--max-insns")
+	}
+	if o.softInt != "reinject" {
+		flags = append(flags, "--soft-int")
+	}
+	if o.mmuZap != "never" {
+		flags = append(flags, "--mmu-zap")
+	}
+	if o.trace != "" || o.traceOut != "" {
+		flags = append(flags, "--trace")
+	}
+	if o.noL0 {
+		flags = append(flags, "--no-l0")
+	}
+	return flags
+}
+
+// newMachine creates the VM on the backend --backend selects.
+func newMachine(o runOptions, cfg vmm.Config, stderr io.Writer) (machine, func(), error) {
+	backend := o.backend
+	switch backend {
+	case "emu", "kvm":
+	case "auto":
+		backend = "emu"
+		if err := kvm.Available(); err != nil {
+			fmt.Fprintf(stderr, "govmm: backend emu (kvm: %v)\n", err)
+		} else if flags := emuOnly(o); len(flags) > 0 {
+			fmt.Fprintf(stderr, "govmm: backend emu (%s need it)\n", strings.Join(flags, ", "))
+		} else {
+			backend = "kvm"
+			fmt.Fprintln(stderr, "govmm: backend kvm")
+		}
+	default:
+		return nil, nil, fmt.Errorf("--backend: want emu, kvm or auto, not %q", o.backend)
+	}
+	if backend == "emu" {
+		vm, err := vmm.New(cfg)
+		return vm, func() {}, err
+	}
+	if flags := emuOnly(o); len(flags) > 0 {
+		return nil, nil, fmt.Errorf("--backend kvm: %s work only on the emu backend", strings.Join(flags, ", "))
+	}
+	vm, err := kvm.New(kvm.Config{MemSize: cfg.MemSize, Timeout: cfg.Timeout, Console: cfg.Console, SVMFeatures: cfg.SVMFeatures})
+	if err != nil {
+		return nil, nil, fmt.Errorf("--backend kvm: %w", err)
+	}
+	if _, missing := vm.SVMFeatures(); missing != 0 {
+		fmt.Fprintf(stderr, "govmm: host KVM does not offer SVM features %v; the guest will not see them\n", missing)
+	}
+	return vm, func() { _ = vm.Close() }, nil
 }

@@ -82,6 +82,10 @@ func TestExecute(t *testing.T) {
 		{"trace", []string{"run", "hello", "--trace", "exits"}, 1, "hello from govmm\n", "VMEXIT_EXCP14"},
 		{"bad trace", []string{"run", "hello", "--trace", "verbose"}, 2, "", "--trace"},
 		{"bad trace format", []string{"run", "hello", "--trace-out", filepath.Join(dir, "t.json"), "--trace-format", "xml"}, 2, "", "--trace-format"},
+		{"kvm backend without /dev/kvm", []string{"run", "hello", "--backend", "kvm"}, 2, "", "--backend kvm"},
+		{"kvm backend with emu-only flags", []string{"run", "hello", "--backend", "kvm", "--max-insns", "5"}, 2, "", "emu backend"},
+		{"auto falls back to emu", []string{"run", "hello", "--backend", "auto"}, 1, "hello from govmm\n", "backend emu"},
+		{"bad backend", []string{"run", "hello", "--backend", "xen"}, 2, "", "--backend"},
 		{"bad svm features", []string{"run", "hello", "--svm-features", "qemu-max,+AVIC"}, 2, "", "not implemented"},
 		{"svm features", []string{"run", "hello", "--svm-features", "qemu-max,+NRIPS"}, 1, "hello from govmm\n", ""},
 	}
