@@ -85,6 +85,12 @@ func mismatch(g Golden, r Result) string {
 	return b.String()
 }
 
+// hangPrefix starts the reason of a pending image that makes govmm spin
+// without retiring instructions (so neither the instruction limit nor the
+// timeout can stop it): such an image is not run under govmm at all until
+// its entry is removed.
+const hangPrefix = "hang:"
+
 // TestImagesUnderGovmm runs every image in-process on govmm's CPU and
 // compares its serial output and exit status with the golden file. Images
 // in pending.txt are skipped with their first symptom when they fail, and
@@ -93,6 +99,9 @@ func TestImagesUnderGovmm(t *testing.T) {
 	pending := loadPending(t)
 	for _, name := range images.Names() {
 		t.Run(name, func(t *testing.T) {
+			if reason := pending[name]; strings.HasPrefix(reason, hangPrefix) {
+				t.Skipf("pending, not run (%s)", reason)
+			}
 			t.Parallel()
 			g := readGolden(t, name)
 			img, _ := images.Lookup(name)
@@ -120,6 +129,32 @@ func TestImagesUnderGovmm(t *testing.T) {
 	}
 }
 
+// l0Variants are the L0 configurations TestImagesUnderL0Variants runs
+// every image under. A pending.txt entry "IMAGE/VARIANT" marks one image
+// as failing under one variant only.
+var l0Variants = []struct {
+	name string
+	cfg  vmm.Config
+}{
+	{"zap-exit,no-nrips", vmm.Config{Zap: nsvm.ZapPolicy{OnExit: true}, SVMFeatures: x86.SVMFeaturesDefault &^ svm.FeatureNRIPS}},
+	{"zap-every-3,retry", vmm.Config{Zap: nsvm.ZapPolicy{Every: 3}, SoftInt: nsvm.SoftIntRetry, SVMFeatures: x86.SVMFeaturesDefault}},
+	{"no-l0", vmm.Config{NoL0: true, SVMFeatures: x86.SVMFeaturesDefault}},
+}
+
+// retryShowsBug lists the images whose soft events (INT3, INTO, INT n,
+// and those L1 injects) are interrupted by L0 exits while being delivered:
+// --soft-int=retry, the old KVM behaviour, loses or re-executes them —
+// what seed and svm_seed demonstrate — so they are not run in retry mode.
+var retryShowsBug = map[string]bool{
+	"seed":            true,
+	"svm_seed":        true,
+	"svm_softinj":     true,
+	"svm_inject":      true,
+	"svm_reflect":     true,
+	"svm_route_exc":   true,
+	"svm_vmcb_checks": true,
+}
+
 // TestImagesUnderL0Variants runs every image again with L0 configured to
 // make its life hard — shadow entries dropped after every exit or every
 // third one, NRIPS hidden from the CPU, or no L0 at all — and expects the
@@ -128,25 +163,18 @@ func TestImagesUnderGovmm(t *testing.T) {
 // SVM features (svm_*) are held to their exit status only.
 func TestImagesUnderL0Variants(t *testing.T) {
 	pending := loadPending(t)
-	variants := []struct {
-		name string
-		cfg  vmm.Config
-	}{
-		{"zap-exit,no-nrips", vmm.Config{Zap: nsvm.ZapPolicy{OnExit: true}, SVMFeatures: x86.SVMFeaturesDefault &^ svm.FeatureNRIPS}},
-		{"zap-every-3,retry", vmm.Config{Zap: nsvm.ZapPolicy{Every: 3}, SoftInt: nsvm.SoftIntRetry, SVMFeatures: x86.SVMFeaturesDefault}},
-		{"no-l0", vmm.Config{NoL0: true, SVMFeatures: x86.SVMFeaturesDefault}},
-	}
 	for _, name := range images.Names() {
 		if _, ok := pending[name]; ok {
 			continue
 		}
-		for _, v := range variants {
+		for _, v := range l0Variants {
 			if v.cfg.NoL0 && strings.HasPrefix(name, "svm_") {
 				continue // an L1 hypervisor needs L0
 			}
-			if v.cfg.SoftInt == nsvm.SoftIntRetry && name == "seed" {
-				continue // seed demonstrates exactly what retry gets wrong
+			if v.cfg.SoftInt == nsvm.SoftIntRetry && retryShowsBug[name] {
+				continue // the image demonstrates exactly what retry gets wrong
 			}
+			reason, isPending := pending[name+"/"+v.name]
 			t.Run(name+"/"+v.name, func(t *testing.T) {
 				t.Parallel()
 				g := readGolden(t, name)
@@ -159,14 +187,21 @@ func TestImagesUnderL0Variants(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				var problem string
 				if strings.HasPrefix(name, "svm_") {
 					if r.Status != g.Status {
-						t.Fatalf("status %d, want %d (%s); output:\n%s", r.Status, g.Status, r.Detail, r.Output)
+						problem = fmt.Sprintf("status %d, want %d (%s); output:\n%s", r.Status, g.Status, r.Detail, r.Output)
 					}
-					return
+				} else {
+					problem = mismatch(g, r)
 				}
-				if problem := mismatch(g, r); problem != "" {
+				switch {
+				case problem != "" && isPending:
+					t.Skipf("pending (%s):\n%s", reason, problem)
+				case problem != "":
 					t.Fatalf("differs from %s:\n%s", goldenPath(name), problem)
+				case isPending:
+					t.Errorf("%s/%s now passes: remove it from oracle/pending.txt", name, v.name)
 				}
 			})
 		}
@@ -194,20 +229,22 @@ func TestImagesUnderQEMU(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, stale := ApplyDeviations(devs, name, "qemu", r.Output)
+			r, stale, err := ApplyDeviationsResult(devs, name, "qemu", r)
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, d := range stale {
 				t.Errorf("deviations.txt:%d: QEMU no longer prints %q: remove the entry", d.Line, d.Got)
 			}
 			if *update {
-				g := Golden{Status: r.Status, Output: out}
+				g := Golden{Status: r.Status, Output: r.Output}
 				if err := os.WriteFile(goldenPath(name), g.Marshal(), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				t.Logf("wrote %s (status %d, %d lines)", goldenPath(name), r.Status, lineCount(out))
+				t.Logf("wrote %s (status %d, %d lines)", goldenPath(name), r.Status, lineCount(r.Output))
 				return
 			}
 			g := readGolden(t, name)
-			r.Output = out
 			if problem := mismatch(g, r); problem != "" {
 				t.Errorf("QEMU (with deviations.txt applied) differs from %s:\n%s", goldenPath(name), problem)
 			}
@@ -231,7 +268,7 @@ func TestDeviationsFile(t *testing.T) {
 			t.Errorf("deviations.txt:%d: oracle %q: only qemu is run", d.Line, d.Oracle)
 		}
 		g := readGolden(t, d.Image)
-		if !strings.Contains("\n"+g.Output, "\n"+d.Want+"\n") {
+		if !strings.Contains("\n"+string(g.Marshal()), "\n"+d.Want+"\n") {
 			t.Errorf("deviations.txt:%d: the golden of %s has no line %q", d.Line, d.Image, d.Want)
 		}
 	}
@@ -243,9 +280,17 @@ func TestPendingFile(t *testing.T) {
 	for _, n := range images.Names() {
 		known[n] = true
 	}
+	variants := map[string]bool{}
+	for _, v := range l0Variants {
+		variants[v.name] = true
+	}
 	for name := range loadPending(t) {
-		if !known[name] {
-			t.Errorf("pending.txt: no image %q", name)
+		image, variant, isVariant := strings.Cut(name, "/")
+		switch {
+		case !known[image]:
+			t.Errorf("pending.txt: no image %q", image)
+		case isVariant && !variants[variant]:
+			t.Errorf("pending.txt: %s: no L0 variant %q", name, variant)
 		}
 	}
 }
@@ -353,6 +398,29 @@ func TestApplyDeviations(t *testing.T) {
 	}
 	if got, _ := ApplyDeviations(devs, "a", "bochs", "x=2\n"); got != "x=2\n" {
 		t.Errorf("a qemu deviation applied to bochs output: %q", got)
+	}
+}
+
+func TestApplyDeviationsResult(t *testing.T) {
+	devs := []Deviation{
+		{Image: "a", Oracle: "qemu", Want: "PASS x", Got: "FAIL x got 2 want 1", Reason: "r", Line: 1},
+		{Image: "a", Oracle: "qemu", Want: "status 1", Got: "status 3", Reason: "r", Line: 7},
+	}
+	r, stale, err := ApplyDeviationsResult(devs, "a", "qemu", Result{Status: 3, Output: "h\nFAIL x got 2 want 1\n", Detail: "d"})
+	if err != nil || len(stale) != 0 {
+		t.Fatalf("err %v, stale %v", err, stale)
+	}
+	if r.Status != 1 || r.Output != "h\nPASS x\n" || r.Detail != "d" {
+		t.Fatalf("result %+v", r)
+	}
+	// A status deviation that does not match is stale; the output is kept.
+	r, stale, err = ApplyDeviationsResult(devs, "a", "qemu", Result{Status: 5, Output: "PASS x\n"})
+	if err != nil || r.Status != 5 || r.Output != "PASS x\n" || len(stale) != 2 {
+		t.Fatalf("result %+v, stale %v, err %v", r, stale, err)
+	}
+	bad := []Deviation{{Image: "a", Oracle: "qemu", Want: "nonsense", Got: "status 3", Reason: "r"}}
+	if _, _, err := ApplyDeviationsResult(bad, "a", "qemu", Result{Status: 3}); err == nil {
+		t.Fatal("a deviation that breaks the status line was accepted")
 	}
 }
 

@@ -253,6 +253,7 @@ type CPU struct {
 	bpData uint8  // DR7-enabled data breakpoints
 	dbHits uint64 // data breakpoints hit by the current instruction (DR6 B-bits)
 	midRep bool   // a REP string instruction stopped between iterations (interrupts push RF=1)
+	tfHeld bool   // a single-step trap held back by MOV SS / POP SS
 
 	// SVM: the features the silicon exposes, the running VMCB (guest mode),
 	// its intercept vector (all zero outside guest mode) and GIF.

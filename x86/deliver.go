@@ -214,11 +214,11 @@ func (c *CPU) deliverProtected(ev Event, retRIP uint64) {
 	if cd.system() || cd.typ()&8 == 0 || cd.dpl() > c.CPL {
 		c.raiseGP(selErr)
 	}
-	if long && (cd&(1<<53) == 0 || cd&(1<<54) != 0) {
-		c.raiseGP(selErr) // target must be a 64-bit code segment
-	}
 	if !cd.present() {
 		c.raise(VecNP, selErr)
+	}
+	if long && (cd&(1<<53) == 0 || cd&(1<<54) != 0) {
+		c.raiseGP(selErr) // target must be a 64-bit code segment
 	}
 	newCPL := c.CPL
 	if cd.typ()&4 == 0 { // non-conforming: run at the segment's DPL

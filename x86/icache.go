@@ -87,7 +87,7 @@ func (c *CPU) codePageFor(pa uint64) *codePage {
 func (c *CPU) fetch(lin uint64) *Inst {
 	ic := &c.icode
 	if lin>>12|tlbValid != ic.fetchTag {
-		pa := c.translate(lin&^0xfff, accExec)
+		pa := c.translate(lin, accExec) &^ 0xfff
 		ic.fetchTag = lin>>12 | tlbValid
 		ic.fetchPA = pa
 		ic.cur = nil

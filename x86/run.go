@@ -303,7 +303,9 @@ func (c *CPU) slowStep() (Exit, bool) {
 			c.raise(VecDB, 0)
 		}
 	}
-	tf := c.RFLAGS&FlagTF != 0
+	tf := c.RFLAGS&FlagTF != 0 || c.tfHeld
+	c.tfHeld = false
+	shadowBefore := c.shadowEnd
 	c.dbHits = 0
 	// RF is cleared at the start of every instruction, after the
 	// instruction-breakpoint check (IRET may set it again).
@@ -311,6 +313,11 @@ func (c *CPU) slowStep() (Exit, bool) {
 	in.exec(c, in)
 	c.RIP = c.next
 	c.Insns++
+	if tf && c.shadowEnd != shadowBefore && (in.Op == 0x17 || in.Op == 0x8e && (in.ModRM>>3)&7 == SS) {
+		// MOV SS / POP SS: the single-step trap (like interrupts) waits
+		// until after the next instruction.
+		c.tfHeld, tf = true, false
+	}
 	if tf || c.dbHits != 0 {
 		c.DR[6] = c.DR[6]&^0xf | c.dbHits | dr6Fixed
 		if tf {
@@ -406,6 +413,13 @@ func (c *CPU) raiseEventSVM(ev Event, retRIP, nrip uint64, injected bool) eventR
 		f := c.fault
 		second := Event{Vector: f.vector, Kind: EventException, HasError: f.hasErr, Error: f.err,
 			setCR2: f.setCR2, cr2: f.cr2}
+		if c.intercepted(svm.InterceptExcp(f.vector)) {
+			// An intercepted exception raised while delivering ev exits
+			// before any double-fault combination, with ev in EXITINTINFO.
+			outer, hasOuter = ev, true
+			ev, nrip, injected = second, 0, false
+			continue
+		}
 		first := exceptionClass(ev.Vector)
 		if ev.Kind != EventException {
 			first = 0
