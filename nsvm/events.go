@@ -35,6 +35,14 @@ type events struct {
 		csbase          uint64
 		oldRIP, nextRIP uint64
 	}
+	// known is the soft state of an interrupted soft event that is being
+	// requeued: its re-injection reuses next_rip instead of decoding (the
+	// event may have no backing instruction: L1 injected it).
+	known struct {
+		valid           bool
+		csbase          uint64
+		oldRIP, nextRIP uint64
+	}
 	irqWindow bool // V_IRQ + VINTR intercept armed to catch IF=1
 
 	// vmexit is an exception L0 raised for L2 that L1 intercepts: it
@@ -117,7 +125,10 @@ func (v *VCPU) injectEvents() (Stop, bool) {
 	vm := &v.cur.vmcb
 	v.closeIRQWindow()
 	if v.nested.runPending {
-		return Stop{}, true // vmcb02's EVENTINJ is L1's, delivered by this VMRUN
+		// vmcb02's EVENTINJ is L1's, delivered by this VMRUN; an event
+		// of L0's must wait for the next entry, which comes at once.
+		v.immediateExit = v.ev.nmiPending || v.host.InterruptPending()
+		return Stop{}, true
 	}
 	vm.EventInj = 0
 	if v.host.TakeNMI() {
@@ -139,8 +150,12 @@ func (v *VCPU) injectEvents() (Stop, bool) {
 			v.nestedVMExit(svm.ExitExcp(x.vector), info1, x.cr2)
 			return v.injectEvents()
 		}
-		if !e.pending && !e.injected && !v.ev.nmiInjected && !v.ev.irq.injected &&
-			v.host.InterruptPending() && c12.Intercepted(svm.InterceptINTR) {
+		idle := !e.pending && !e.injected && !v.ev.nmiInjected && !v.ev.irq.injected
+		if idle && v.ev.nmiPending && c12.Intercepted(svm.InterceptNMI) {
+			v.nestedVMExit(svm.ExitNMI, 0, 0)
+			return v.injectEvents()
+		}
+		if idle && v.host.InterruptPending() && c12.Intercepted(svm.InterceptINTR) && v.l1InterruptsOpen() {
 			v.nestedVMExit(svm.ExitINTR, 0, 0)
 			return v.injectEvents()
 		}
@@ -175,7 +190,9 @@ func (v *VCPU) injectEvents() (Stop, bool) {
 		vm.EventInj = svm.NewEvent(svm.EventTypeNMI, x86.VecNMI)
 	case v.host.InterruptPending():
 		if !v.interruptAllowed() {
-			v.openIRQWindow()
+			if v.gif {
+				v.openIRQWindow() // IF or the shadow block it; GIF=0 waits for STGI
+			}
 			break
 		}
 		vec, ok := v.host.AckInterrupt()
@@ -199,6 +216,16 @@ func (v *VCPU) injectIRQ() {
 		return
 	}
 	v.cur.vmcb.EventInj = svm.NewEvent(svm.EventTypeIntr, q.vector)
+}
+
+// l1InterruptsOpen reports whether a physical interrupt can reach L1
+// while L2 runs: with V_INTR_MASKING, L1's own RFLAGS.IF (saved at VMRUN)
+// masks it; without, L2's IF does.
+func (v *VCPU) l1InterruptsOpen() bool {
+	if v.nested.ctl12.IntCtl&svm.IntCtlVIntrMasking != 0 {
+		return v.l1.vmcb.Save.RFLAGS&x86.FlagIF != 0
+	}
+	return v.l2.vmcb.Save.RFLAGS&x86.FlagIF != 0
 }
 
 // interruptAllowed: GIF set, IF set, no interrupt shadow.
@@ -258,7 +285,10 @@ func (v *VCPU) updateSoftIntRIP(vec uint8, t svm.EventType) bool {
 	nrips := v.cpu.SVMFeatures()&svm.FeatureNRIPS != 0
 	oldRIP := s.RIP
 	next := v.cur.vmcb.NRIP
-	if !nrips || next == 0 {
+	if k := v.ev.known; k.valid && s.CS.Base+oldRIP == k.csbase+k.oldRIP {
+		next = k.nextRIP
+		v.ev.known.valid = false
+	} else if !nrips || next == 0 {
 		in, ok := v.decodeAtRIP()
 		if !ok || !matchesSoftEvent(in, vec, t) {
 			return false
@@ -272,6 +302,10 @@ func (v *VCPU) updateSoftIntRIP(vec uint8, t svm.EventType) bool {
 		v.cur.vmcb.NRIP = next // the CPU pushes NRIP; RIP stays on the instruction
 	} else {
 		s.RIP = next // the CPU pushes RIP: advance it (unwound if injection fails)
+		// A fault the delivery itself raises (#NP, #GP, #SS, #TS) would
+		// be pushed with the advanced RIP; intercept them for this entry
+		// so L0 can unwind RIP and deliver the fault at the instruction.
+		v.faultTraps = true
 	}
 	return true
 }
@@ -298,6 +332,7 @@ func (v *VCPU) completeInterrupts() {
 	vm := &v.cur.vmcb
 	softWas := v.ev.soft.injected
 	v.ev.soft.injected = false
+	v.ev.known.valid = false
 	if v.ev.iretRIP != 0 && vm.Save.RIP != v.ev.iretRIP {
 		v.ev.nmiMasked, v.ev.iretRIP = false, 0 // the IRET completed
 	}
@@ -310,7 +345,11 @@ func (v *VCPU) completeInterrupts() {
 	}
 	vec, t := e.Vector(), e.Type()
 	soft := t == svm.EventTypeSoftInt || t == svm.EventTypeException && softException(vec)
-	if softWas {
+	if softWas && !v.retired {
+		// The soft event L0 injected was not delivered (no instruction
+		// retired since): re-stuff or unwind. Checking retirement avoids
+		// KVM's known false positive, an unrelated exception that happens
+		// to be raised at next_rip after the handler ran.
 		v.completeSoftInterrupt(soft, t == svm.EventTypeException)
 	}
 	switch t {
@@ -346,10 +385,55 @@ func (v *VCPU) completeSoftInterrupt(soft, exception bool) {
 	if v.cpu.SVMFeatures()&svm.FeatureNRIPS != 0 {
 		if soft && lin == sv.csbase+sv.oldRIP {
 			v.cur.vmcb.NRIP = sv.nextRIP
+			v.ev.known.valid, v.ev.known.csbase, v.ev.known.oldRIP, v.ev.known.nextRIP = true, sv.csbase, sv.oldRIP, sv.nextRIP
 		}
 		return
 	}
 	if (soft || exception) && lin == sv.csbase+sv.nextRIP {
 		s.RIP = sv.oldRIP
+		if soft {
+			v.ev.known.valid, v.ev.known.csbase, v.ev.known.oldRIP, v.ev.known.nextRIP = true, sv.csbase, sv.oldRIP, sv.nextRIP
+		}
 	}
+}
+
+// deliveryFaults are the exceptions an INT n delivery can raise.
+var deliveryFaults = [...]uint8{x86.VecTS, x86.VecNP, x86.VecSS, x86.VecGP}
+
+// armFaultTraps sets, for one entry, the intercepts of the faults a soft
+// event's delivery can raise, when that event was injected with RIP
+// advanced (no NRIPS). It returns the intercepts it added.
+func (v *VCPU) armFaultTraps() []svm.Intercept {
+	if !v.faultTraps {
+		return nil
+	}
+	v.faultTraps = false
+	var added []svm.Intercept
+	for _, vec := range deliveryFaults {
+		i := svm.InterceptExcp(vec)
+		if !v.cur.vmcb.Intercepted(i) {
+			v.cur.vmcb.SetIntercept(i)
+			added = append(added, i)
+		}
+	}
+	return added
+}
+
+// disarmFaultTraps removes the intercepts armFaultTraps added.
+func (v *VCPU) disarmFaultTraps(added []svm.Intercept) {
+	for _, i := range added {
+		v.cur.vmcb.ClearIntercept(i)
+	}
+	if len(added) > 0 {
+		v.trapped = v.cur.vmcb.ExitCode.IsException() && containsIntercept(added, svm.Intercept(v.cur.vmcb.ExitCode))
+	}
+}
+
+func containsIntercept(list []svm.Intercept, i svm.Intercept) bool {
+	for _, x := range list {
+		if x == i {
+			return true
+		}
+	}
+	return false
 }

@@ -82,12 +82,24 @@ func (v *VCPU) injectGP(rec *Record) (Stop, bool) {
 
 func (v *VCPU) udIntercept(rec *Record) (Stop, bool) { return v.injectUD(rec) }
 
-// skip advances past the intercepted instruction or stops the VM.
+// skip advances past the intercepted instruction or stops the VM. An
+// instruction L0 emulates with RFLAGS.TF set ends with the single-step
+// trap, as it would on the CPU. KVM: kvm_skip_emulated_instruction.
 func (v *VCPU) skip(rec *Record) (Stop, bool) {
+	tf := v.cur.vmcb.Save.RFLAGS&x86.FlagTF != 0
 	if !v.skipInstruction() {
 		return v.stopUnsupported(rec, "cannot decode the instruction at rip %#x", v.cur.vmcb.Save.RIP)
 	}
+	if tf {
+		v.singleStep()
+	}
 	return Stop{}, false
+}
+
+// singleStep raises the single-step #DB trap (DR6.BS) for the current level.
+func (v *VCPU) singleStep() {
+	v.cur.vmcb.Save.DR6 |= 1 << 14
+	v.queueException(x86.VecDB, false, 0)
 }
 
 // crGPR decodes the GPR operand of an intercepted MOV CR: from EXITINFO1
@@ -117,8 +129,8 @@ func (v *VCPU) crRead(rec *Record) (Stop, bool) {
 	if v.cur.vmcb.ExitCode == svm.ExitCR3Read {
 		val = v.cur.cr3
 	}
-	if in.Op == 0x101 { // SMSW
-		return v.stopUnsupported(rec, "SMSW under shadow paging is not emulated")
+	if in.Op == 0x101 { // SMSW: the low 16 bits to memory, CR0 to a register
+		return v.smsw(rec, in)
 	}
 	if !v.long64() {
 		val &= 0xffffffff
@@ -293,11 +305,12 @@ func (v *VCPU) hltIntercept(rec *Record) (Stop, bool) {
 		if v.host.Stopped() {
 			return Stop{Reason: StopHost}, true
 		}
-		if v.ev.nmiPending || v.host.InterruptPending() && v.cur.vmcb.Save.RFLAGS&x86.FlagIF != 0 {
+		open := v.interruptsCanWake()
+		if v.ev.nmiPending || v.host.InterruptPending() && open {
 			return Stop{}, false
 		}
 		d, ok := v.host.NextDeadline()
-		if !ok || v.cur.vmcb.Save.RFLAGS&x86.FlagIF == 0 {
+		if !ok || !open {
 			return Stop{Reason: StopHalted, Detail: fmt.Sprintf("guest halted at rip %#x with nothing to wake it", v.cur.vmcb.Save.RIP)}, true
 		}
 		if now := v.cpu.HostTSC(); d > now {
@@ -305,6 +318,16 @@ func (v *VCPU) hltIntercept(rec *Record) (Stop, bool) {
 		}
 		v.host.Tick()
 	}
+}
+
+// interruptsCanWake reports whether an interrupt would end a halt: the
+// running guest's IF, or — while L2 runs — L1's masking when L1
+// intercepts INTR (the interrupt then exits to L1).
+func (v *VCPU) interruptsCanWake() bool {
+	if v.nested.active && v.nested.ctl12.Intercepted(svm.InterceptINTR) && v.l1InterruptsOpen() {
+		return true
+	}
+	return v.cur.vmcb.Save.RFLAGS&x86.FlagIF != 0
 }
 
 func (v *VCPU) invlpgIntercept(rec *Record) (Stop, bool) {
@@ -425,4 +448,28 @@ func (v *VCPU) icebpIntercept(rec *Record) (Stop, bool) {
 		return Stop{Reason: StopShutdown, Detail: "triple fault"}, true
 	}
 	return Stop{}, false
+}
+
+// smsw emulates SMSW (a CR0 read): L1's CR0, not the hardware's.
+func (v *VCPU) smsw(rec *Record, in x86.Inst) (Stop, bool) {
+	cr0 := v.cur.cr0
+	if !in.IsMem {
+		mask := uint64(1)<<(8*uint(in.OpSize)) - 1
+		if in.OpSize == 8 {
+			mask = ^uint64(0)
+		}
+		v.setGPR(in.RM, v.gpr(in.RM)&^mask|cr0&mask)
+		return v.skip(rec)
+	}
+	lin := v.linearAddr(in)
+	if errCode, ok := v.writeGuest(lin, []byte{byte(cr0), byte(cr0 >> 8)}); !ok {
+		rec.Action = ActionInjected
+		rec.Note = fmt.Sprintf("guest #PF on SMSW's store to %#x", lin)
+		if !v.queuePF(lin, errCode) {
+			return Stop{Reason: StopShutdown, Detail: "triple fault"}, true
+		}
+		return Stop{}, false
+	}
+	rec.Note = fmt.Sprintf("SMSW %#x", cr0&0xffff)
+	return v.skip(rec)
 }

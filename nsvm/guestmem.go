@@ -101,3 +101,81 @@ func (v *VCPU) setGPR(n uint8, val uint64) {
 		v.cpu.GPR[n] = val
 	}
 }
+
+// linearAddr computes the linear address of in's memory operand from L1's
+// registers (segment base, base, index, displacement, address size).
+func (v *VCPU) linearAddr(in x86.Inst) uint64 {
+	a := uint64(in.Disp)
+	if in.Base != 0xff {
+		if in.Base == 0x10 { // RIP-relative
+			a += v.ripAfter(in)
+		} else {
+			a += v.gpr(in.Base)
+		}
+	}
+	if in.Index != 0xff {
+		a += v.gpr(in.Index) << in.Scale
+	}
+	switch in.AdSize {
+	case 2:
+		a &= 0xffff
+	case 4:
+		a &= 0xffffffff
+	}
+	s := &v.cur.vmcb.Save
+	var base uint64
+	switch in.Seg {
+	case x86.ES:
+		base = s.ES.Base
+	case x86.CS:
+		base = s.CS.Base
+	case x86.SS:
+		base = s.SS.Base
+	case x86.DS:
+		base = s.DS.Base
+	case x86.FS:
+		base = s.FS.Base
+	case x86.GS:
+		base = s.GS.Base
+	}
+	if v.long64() {
+		if in.Seg == x86.FS || in.Seg == x86.GS {
+			return a + base
+		}
+		return a
+	}
+	return (a + base) & 0xffffffff
+}
+
+// writeGuest stores data at linear address lin through L1's page tables
+// (as a CPL-3 access when L1 runs at CPL 3). It reports the #PF error code
+// when the tables forbid it; nothing is written then.
+func (v *VCPU) writeGuest(lin uint64, data []byte) (uint32, bool) {
+	gm := v.guestMode()
+	acc := paging.Write
+	if v.cur.vmcb.Save.CPL == 3 {
+		acc |= paging.User
+	}
+	var pas [2]uint64
+	for i := range data {
+		if i > 0 && (lin+uint64(i))&0xfff != 0 {
+			continue
+		}
+		r := paging.Walk(v.cpu, gm, v.cur.cr3, lin+uint64(i), acc, x86.MaxPhysAddr)
+		if r.Fault {
+			return r.ErrCode, false
+		}
+		pas[min(i, 1)] = r.PA - uint64(i)
+	}
+	for i, b := range data {
+		pa := pas[0] + uint64(i)
+		if (lin+uint64(i))&^0xfff != lin&^0xfff {
+			pa = pas[1] + uint64(i)
+		}
+		if pa < uint64(len(v.cpu.RAM)) {
+			v.cpu.RAM[pa] = b
+		}
+	}
+	v.cpu.Invalidate()
+	return 0, true
+}

@@ -18,6 +18,7 @@ type nestedState struct {
 	runPending bool     // vmcb02 has not run yet: its EVENTINJ is L1's (KVM: nested_run_pending)
 	vmcb12GPA  uint64   // where vmcb12 lives in L1 memory
 	setNRIP0   bool     // the reflected exit carries NRIP = 0
+	tfAtVMRUN  bool     // L1 ran VMRUN with RFLAGS.TF: #DB once it resumes
 	ctl12      svm.VMCB // the cached copy of vmcb12 (KVM: svm->nested.ctl / save cache)
 }
 
@@ -31,6 +32,9 @@ func (v *VCPU) vmrunIntercept(rec *Record) (Stop, bool) {
 	if l1.efer&x86.EFERSVME == 0 {
 		return v.injectUD(rec) // the silicon saw L0's EFER; L1's has no SVME
 	}
+	if v.cpu.VMHsavePA == 0 {
+		return v.injectGP(rec) // KVM refuses VMRUN without a host save area
+	}
 	gpa := l1.vmcb.Save.RAX
 	if v.decodeMode() != x86.Mode64 {
 		gpa &= 0xffffffff
@@ -42,8 +46,9 @@ func (v *VCPU) vmrunIntercept(rec *Record) (Stop, bool) {
 	// Read vmcb12 once (no TOCTOU): every later use is of this copy.
 	var v12 svm.VMCB
 	v12.Load(v.cpu.RAM[gpa : gpa+svm.VMCBSize])
-	if st, stop := v.skip(rec); stop {
-		return st, stop
+	tf := l1.vmcb.Save.RFLAGS&x86.FlagTF != 0
+	if !v.skipInstruction() {
+		return v.stopUnsupported(rec, "cannot decode VMRUN at rip %#x", l1.vmcb.Save.RIP)
 	}
 	rec.Note = fmt.Sprintf("vmrun vmcb12@%#x", gpa)
 	if !v.cpu.VMCBValid(&v12) {
@@ -56,9 +61,13 @@ func (v *VCPU) vmrunIntercept(rec *Record) (Stop, bool) {
 		v.gif = false
 		rec.Action = ActionHandled
 		rec.Note += " -> VMEXIT_INVALID"
+		if tf {
+			v.singleStep()
+		}
 		return Stop{}, false
 	}
 	v.enterGuestMode(gpa, &v12)
+	v.nested.tfAtVMRUN = tf
 	rec.Action = ActionHandled
 	return Stop{}, false
 }
@@ -134,7 +143,7 @@ func (v *VCPU) enterGuestMode(gpa uint64, v12 *svm.VMCB) {
 	// Soft events injected by L1 have no backing instruction in L2: record
 	// their RIPs now so an L0-only exit during their delivery re-stuffs
 	// next_rip without decoding. KVM: is_evtinj_soft / soft_int_* setup.
-	v.ev = events{}
+	v.ev = events{nmiPending: v.ev.nmiPending} // a pending NMI is the vCPU's, whichever level runs
 	if e := c02.EventInj; e.Valid() && (e.Type() == svm.EventTypeSoftInt || e.Type() == svm.EventTypeException && softException(e.Vector())) {
 		v.ev.soft.injected = true
 		v.ev.soft.csbase = v12.Save.CS.Base
@@ -277,9 +286,15 @@ func (v *VCPU) nestedVMExit(code svm.ExitCode, info1, info2 uint64) {
 	l1.vmcb.Save.DR7 = 0x400
 	l1.vmcb.Save.CPL = 0
 	n.active, n.runPending = false, false
-	v.ev = events{}
+	v.ev = events{nmiPending: v.ev.nmiPending}
 	v.gif = false
 	v.cur = l1
+	if n.tfAtVMRUN {
+		// VMRUN completes when L1 resumes after it: its single-step trap
+		// is taken then, at the instruction after VMRUN.
+		n.tfAtVMRUN = false
+		v.singleStep()
+	}
 }
 
 // requeuedEvent is the event L0 requeued from vmcb02's EXITINTINFO, as an

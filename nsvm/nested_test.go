@@ -218,23 +218,54 @@ func TestNestedL1InjectedSoftEvents(t *testing.T) {
 }
 
 func TestNestedINTRWithVIntrMasking(t *testing.T) {
-	g := nestedGuest(t, []byte{0x90, 0x90, 0xeb, 0xfe}, x86.SVMFeaturesDefault, func(g *guest, v12 *svm.VMCB) {
+	// With V_INTR_MASKING, L1's RFLAGS.IF at VMRUN decides whether an
+	// interrupt that arrives while L2 runs exits to L1 (L1 intercepts INTR):
+	// IF=1 → #VMEXIT(INTR); IF=0 → it stays pending and L2 runs on (to HLT).
+	for _, l1IF := range []bool{true, false} {
+		code := l1Hypervisor()
+		code = append(code[:len(code)-1], 0xfa, 0xf4) // cli; hlt after the VMRUN
+		if l1IF {
+			code = append([]byte{0xfb}, code...) // sti first
+		}
+		g := newGuest(t, code, nil, x86.SVMFeaturesDefault)
+		copy(g.ram[l2Code:], []byte{0x90, 0x90, 0x90, 0x90, 0xf4})
+		v12 := &svm.VMCB{}
+		code32 := svm.Segment{Selector: 8, Attrib: 0xc9b, Limit: 0xffffffff}
+		data32 := svm.Segment{Selector: 0x10, Attrib: 0xc93, Limit: 0xffffffff}
+		s := &v12.Save
+		s.ES, s.CS, s.SS, s.DS = data32, code32, data32, data32
+		s.GDTR = svm.Segment{Base: gdtAddr, Limit: 23}
+		s.CR0, s.EFER, s.RFLAGS, s.RIP, s.RSP = x86.CR0PE|x86.CR0ET, x86.EFERSVME, 2, l2Code, l2Stack
+		s.DR6, s.DR7 = 0xffff0ff0, 0x400
+		v12.ASID = 1
+		v12.SetIntercept(svm.InterceptVMRUN)
+		v12.SetIntercept(svm.InterceptHLT)
 		v12.SetIntercept(svm.InterceptINTR)
 		v12.IntCtl = svm.IntCtlVIntrMasking
-	})
-	h := &irqHost{pending: true, vector: 0x30}
-	g.cpu.Platform = h
-	v, err := New(g.cpu, h, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := v.Run(100000)
-	if st.Reason != StopHalted {
-		t.Fatalf("stop %v (%s)", st.Reason, st.Detail)
-	}
-	var v12 svm.VMCB
-	v12.Load(g.ram[vmcb12PA : vmcb12PA+svm.VMCBSize])
-	if v12.ExitCode != svm.ExitINTR || h.acks != 0 {
-		t.Fatalf("exit %v, acks %d; want INTR to L1 with the interrupt still pending", v12.ExitCode, h.acks)
+		v12.Store(g.ram[vmcb12PA : vmcb12PA+svm.VMCBSize])
+		h := &irqHost{vector: 0x30}
+		g.cpu.Platform = h
+		v, err := New(g.cpu, h, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.afterExit = func(r Record) {
+			if r.Level == 2 && h.acks == 0 {
+				h.pending = true // the interrupt arrives while L2 runs
+			}
+		}
+		st := v.Run(100000)
+		if st.Reason != StopHalted {
+			t.Fatalf("L1 IF=%v: stop %v (%s)", l1IF, st.Reason, st.Detail)
+		}
+		var got svm.VMCB
+		got.Load(g.ram[vmcb12PA : vmcb12PA+svm.VMCBSize])
+		want := svm.ExitHLT
+		if l1IF {
+			want = svm.ExitINTR
+		}
+		if got.ExitCode != want || h.acks != 0 {
+			t.Fatalf("L1 IF=%v: exit %v, acks %d; want %v with the interrupt still pending", l1IF, got.ExitCode, h.acks, want)
+		}
 	}
 }

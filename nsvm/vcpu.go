@@ -82,6 +82,11 @@ type VCPU struct {
 
 	ev events
 
+	immediateExit bool // run the next VMRUN for one instruction (KVM: req_immediate_exit)
+	retired       bool // the last VMRUN retired at least one guest instruction
+	faultTraps    bool // intercept delivery faults for this entry (soft injection without NRIPS)
+	trapped       bool // the last exit is one of those temporary intercepts
+
 	// afterExit, when set (tests), runs after each exit is handled and
 	// before the next injection.
 	afterExit func(Record)
@@ -268,12 +273,21 @@ func (v *VCPU) Run(limit uint64) Stop {
 				budget = c.Insns + 1
 			}
 		}
+		if v.immediateExit {
+			budget = min(budget, c.Insns+1)
+			v.immediateExit = false
+		}
+		traps := v.armFaultTraps()
 		c.VMLoad(&v.cur.vmcb.Save)
 		start := c.Insns
+		retiredBefore := c.Insns - c.Deliveries
 		ex := c.VMRun(&v.cur.vmcb, budget)
 		c.VMSave(&v.cur.vmcb.Save)
 		v.nested.runPending = false
 		v.exits++
+		if c.Insns == start {
+			c.Insns++ // an exit with no progress takes a tick: an exit storm still ends the budget
+		}
 		switch ex.Reason {
 		case x86.ExitVMExit, x86.ExitBudget, x86.ExitStop:
 		case x86.ExitShutdown:
@@ -281,9 +295,30 @@ func (v *VCPU) Run(limit uint64) Stop {
 		default:
 			return Stop{Reason: StopUnsupported, Detail: ex.Detail}
 		}
+		// If the guest retired an instruction, whatever L0 injected was
+		// delivered: an exception reported now is not its failure.
+		v.retired = c.Insns-c.Deliveries != retiredBefore
+		v.disarmFaultTraps(traps)
 		v.completeInterrupts()
 		rec := v.newRecord()
 		rec.Start = start
+		if v.trapped {
+			// A fault raised while delivering the soft event injected with
+			// an advanced RIP: RIP is unwound (completeInterrupts); the
+			// fault replaces the event and is delivered at the instruction.
+			v.trapped = false
+			vm := &v.cur.vmcb
+			v.ev.irq.injected = false
+			if v.ev.exc.injected && softException(v.ev.exc.vector) {
+				v.ev.exc.injected = false
+			}
+			if !v.queueException(vm.ExitCode.Vector(), true, uint32(vm.ExitInfo1)) { // #TS, #NP, #SS, #GP push an error code
+				return Stop{Reason: StopShutdown, Detail: "triple fault"}
+			}
+			rec.Action, rec.Note = ActionInjected, "fault raised while delivering the soft event"
+			v.trace(rec)
+			continue
+		}
 		if v.nested.active {
 			rec.Level = 2
 			if v.exitToL1() {
@@ -293,6 +328,9 @@ func (v *VCPU) Run(limit uint64) Stop {
 				v.trace(rec)
 				continue
 			}
+		}
+		if v.cur.vmcb.ExitCode != svm.ExitExcpPF {
+			v.lastPF.count = 0 // the fill guard counts consecutive faults only
 		}
 		st, stop := v.handleExit(&rec)
 		if v.afterExit != nil {

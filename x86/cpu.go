@@ -203,6 +203,10 @@ type CPU struct {
 	Private     []byte
 	PrivateBase uint64
 
+	// Deliveries counts event deliveries (attempts included): Insns minus
+	// Deliveries is the number of instructions retired.
+	Deliveries uint64
+
 	// Insns counts retired instructions and delivered events (an
 	// exception or interrupt delivery takes one tick); it is the CPU's
 	// clock and its budget.

@@ -403,6 +403,7 @@ func (c *CPU) raiseEventSVM(ev Event, retRIP, nrip uint64, injected bool) eventR
 			c.CR2 = ev.cr2
 		}
 		c.Insns++ // a delivery takes a tick: an exception loop still ends the budget
+		c.Deliveries++
 		if c.tryDeliver(ev, retRIP) {
 			return evDelivered
 		}

@@ -289,6 +289,9 @@ func (c *CPU) VMRun(vmcb *svm.VMCB, limit uint64) VMExit {
 		return VMExit{Reason: ExitVMExit}
 	}
 	c.guest.vmcb = v
+	// NMI blocking is not part of the VMCB: a guest starts unblocked and
+	// its hypervisor tracks NMI windows itself (IRET intercept).
+	c.nmiBlocked = false
 	c.icpt = v.Intercepts
 	c.npEnabled = c.hasSVM(svm.FeatureNP) && v.MiscCtl&svm.MiscCtlNPEnable != 0
 	c.gif = true
@@ -369,6 +372,7 @@ func (c *CPU) finishVMExit(v *svm.VMCB) {
 // leaveGuest ends guest mode: GIF is cleared, intercepts are off.
 func (c *CPU) leaveGuest() {
 	c.guest.vmcb = nil
+	c.nmiBlocked = false
 	c.npEnabled = false
 	c.icpt = [6]uint32{}
 	c.gif = false
@@ -395,7 +399,6 @@ func (c *CPU) vmrunInject(v *svm.VMCB) VMExit {
 		ev.Kind = EventExtInt
 	case svm.EventTypeNMI:
 		ev.Kind, ev.Vector = EventNMI, VecNMI
-		c.nmiBlocked = true
 	case svm.EventTypeException:
 		ev.Kind = EventException
 		if ev.Vector == VecBP || ev.Vector == VecOF {
@@ -411,6 +414,9 @@ func (c *CPU) vmrunInject(v *svm.VMCB) VMExit {
 		return VMExit{Reason: ExitVMExit}
 	case evShutdown:
 		return VMExit{Reason: ExitShutdown, Detail: c.detail}
+	}
+	if ev.Kind == EventNMI {
+		c.nmiBlocked = true // only a delivered NMI blocks further NMIs
 	}
 	return VMExit{}
 }
