@@ -261,16 +261,18 @@ type CPU struct {
 
 	// SVM: the features the silicon exposes, the running VMCB (guest mode),
 	// its intercept vector (all zero outside guest mode) and GIF.
-	svmFeatures    svm.Features
-	guest          guestCtl
-	icpt           [6]uint32
-	gif            bool
-	exit           svmExit // the pending #VMEXIT
-	exitPending    bool    // a #VMEXIT ended the batch
-	deliveryExit   bool    // a #VMEXIT (NPF) happened while delivering an event
-	guestTSCOffset uint64  // the VMCB's TSC_OFFSET while in guest mode
-	vintr          bool    // V_IRQ: a virtual interrupt is pending
-	npEnabled      bool    // the running VMCB has NP_ENABLE (and NP is exposed)
+	svmFeatures  svm.Features
+	guest        guestCtl
+	icpt         [6]uint32
+	gif          bool
+	exit         svmExit // the pending #VMEXIT
+	exitPending  bool    // a #VMEXIT ended the batch
+	deliveryExit bool    // a #VMEXIT (NPF) happened while delivering an event
+	// deliveryUnsupported: delivering an event needed an unmodelled feature.
+	deliveryUnsupported bool
+	guestTSCOffset      uint64 // the VMCB's TSC_OFFSET while in guest mode
+	vintr               bool   // V_IRQ: a virtual interrupt is pending
+	npEnabled           bool   // the running VMCB has NP_ENABLE (and NP is exposed)
 
 	// acActive is CR0.AM && RFLAGS.AC && CPL 3: alignment checking is on,
 	// so data accesses bypass the soft TLB and are checked.

@@ -272,6 +272,8 @@ func (c *CPU) eventResultExit(r eventResult) (Exit, bool, bool) {
 	switch r {
 	case evShutdown:
 		return Exit{Reason: ExitShutdown, Detail: c.detail}, true, true
+	case evUnsupported:
+		return Exit{Reason: ExitUnsupported, Detail: c.detail}, true, true
 	case evVMExit:
 		c.exitPending = true
 		return Exit{Reason: ExitVMExit}, true, true
@@ -360,6 +362,8 @@ func (c *CPU) handleFault() (Exit, bool) {
 	switch c.raiseEventSVM(ev, retRIP, nrip, false) {
 	case evShutdown:
 		return Exit{Reason: ExitShutdown, Detail: c.detail}, true
+	case evUnsupported:
+		return Exit{Reason: ExitUnsupported, Detail: c.detail}, true
 	case evVMExit:
 		c.exitPending = true
 		return Exit{Reason: ExitVMExit}, true
@@ -374,6 +378,7 @@ const (
 	evDelivered eventResult = iota // the handler is about to run
 	evShutdown                     // triple fault
 	evVMExit                       // an intercept fired; c.exit holds the #VMEXIT
+	evUnsupported                  // delivery needs something not modelled (a task gate); c.detail says what
 )
 
 // raiseEventSVM delivers ev and any exceptions its delivery raises, with
@@ -410,6 +415,10 @@ func (c *CPU) raiseEventSVM(ev Event, retRIP, nrip uint64, injected bool) eventR
 		if c.deliveryExit {
 			c.deliveryExit = false
 			return evVMExit
+		}
+		if c.deliveryUnsupported {
+			c.deliveryUnsupported = false
+			return evUnsupported
 		}
 		f := c.fault
 		second := Event{Vector: f.vector, Kind: EventException, HasError: f.hasErr, Error: f.err,
@@ -458,6 +467,9 @@ func (c *CPU) tryDeliver(ev Event, retRIP uint64) (ok bool) {
 				c.exit.exitIntInfo = toSVMEvent(ev)
 				c.exit.nrip = 0
 				c.deliveryExit = true
+				ok = false
+			case unsupportedPanic:
+				c.deliveryUnsupported = true
 				ok = false
 			default:
 				panic(r)

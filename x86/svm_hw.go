@@ -414,6 +414,8 @@ func (c *CPU) vmrunInject(v *svm.VMCB) VMExit {
 		return VMExit{Reason: ExitVMExit}
 	case evShutdown:
 		return VMExit{Reason: ExitShutdown, Detail: c.detail}
+	case evUnsupported:
+		return VMExit{Reason: ExitUnsupported, Detail: c.detail}
 	}
 	if ev.Kind == EventNMI {
 		c.nmiBlocked = true // only a delivered NMI blocks further NMIs
