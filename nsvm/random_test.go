@@ -52,3 +52,44 @@ func TestRandomCodeUnderL0(t *testing.T) {
 		}
 	}
 }
+
+// TestRandomNestedUnderL0 lets an L1 VMRUN a vmcb12 whose control area and
+// L2 code are random (save area partly random too): L0 must answer with
+// VMEXIT_INVALID, reflected exits or a clean stop, never a panic.
+func TestRandomNestedUnderL0(t *testing.T) {
+	n := 300
+	if testing.Short() {
+		n = 50
+	}
+	rng := rand.New(rand.NewSource(2))
+	for i := 0; i < n; i++ {
+		l2 := make([]byte, 128)
+		rng.Read(l2)
+		g := nestedGuest(t, l2, x86.SVMFeaturesDefault, func(g *guest, v12 *svm.VMCB) {
+			for w := range v12.Intercepts {
+				v12.Intercepts[w] = rng.Uint32()
+			}
+			v12.SetIntercept(svm.InterceptVMRUN)
+			v12.EventInj = svm.Event(rng.Uint64()) & (svm.EventLowMask | 0xffff<<32)
+			v12.IntCtl = rng.Uint32()
+			v12.IntVector = rng.Uint32() & 0xff
+			v12.NRIP = l2Code + uint64(rng.Intn(16))
+			v12.IOPMBasePA = uint64(rng.Intn(0x80)) << 12
+			v12.MSRPMBasePA = uint64(rng.Intn(0x80)) << 12
+			if i%4 == 0 {
+				v12.Save.CR0 |= x86.CR0PG
+				v12.Save.CR3 = uint64(rng.Intn(0x80)) << 12
+			}
+			rng.Read(g.ram[l2IDT : l2IDT+0x800])
+		})
+		v, err := New(g.cpu, g.host, Config{Zap: ZapPolicy{Every: 1 + i%3}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch st := v.Run(30000); st.Reason {
+		case StopBudget, StopShutdown, StopHalted, StopUnsupported:
+		default:
+			t.Fatalf("case %d: unexpected stop %v (%s)", i, st.Reason, st.Detail)
+		}
+	}
+}
