@@ -375,11 +375,12 @@ func (vm *VM) runDirect(ctx context.Context) Result {
 			}
 		}
 		ex := c.Run(limit)
+		if vm.exited {
+			// The exit device was written, possibly by the last
+			// instruction the budget allowed.
+			return vm.result(OutcomeDebugExit, "")
+		}
 		switch ex.Reason {
-		case x86.ExitStop:
-			if vm.exited {
-				return vm.result(OutcomeDebugExit, "")
-			}
 		case x86.ExitShutdown:
 			return vm.result(OutcomeTripleFault, "triple fault: "+ex.Detail)
 		case x86.ExitHalt:

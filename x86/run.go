@@ -89,7 +89,7 @@ func (c *CPU) runBatch(limit uint64) (ex Exit, stop bool) {
 	var link uint8 // 1: prev.succ, 2: prev.br
 	var prevTag, prevGen uint64
 	for c.Insns < limit {
-		if c.attn.Load() != 0 || c.RFLAGS&(FlagTF|FlagRF) != 0 {
+		if a := c.attn.Load(); (a != 0 || c.RFLAGS&(FlagTF|FlagRF) != 0) && !c.intrMaskedOnly(a) {
 			in, prev = nil, nil
 			if ex, stop := c.slowStep(); stop {
 				return ex, true
@@ -151,6 +151,18 @@ func (c *CPU) linearPage(ip uint64) uint64 {
 		ip = (c.Seg[CS].Base + ip) & 0xffffffff
 	}
 	return ip>>12 | tlbValid
+}
+
+// intrMaskedOnly reports whether the only reasons to leave the fast path
+// are interrupts that cannot be taken while RFLAGS.IF is clear: the INTR
+// line without V_INTR_MASKING (with it, the host's IF governs) and a
+// pending V_IRQ. Instructions then run at full speed until one sets IF,
+// and the next boundary takes the slow step again.
+func (c *CPU) intrMaskedOnly(a uint32) bool {
+	if a&^(attnIntr|attnVIRQ) != 0 || c.RFLAGS&(FlagIF|FlagTF|FlagRF) != 0 {
+		return false
+	}
+	return a&attnIntr == 0 || c.guest.vmcb == nil || c.guest.vmcb.IntCtl&svm.IntCtlVIntrMasking == 0
 }
 
 // fetchCurrent returns the instruction at CS:RIP and sets c.next.
@@ -375,10 +387,10 @@ func (c *CPU) handleFault() (Exit, bool) {
 type eventResult uint8
 
 const (
-	evDelivered eventResult = iota // the handler is about to run
-	evShutdown                     // triple fault
-	evVMExit                       // an intercept fired; c.exit holds the #VMEXIT
-	evUnsupported                  // delivery needs something not modelled (a task gate); c.detail says what
+	evDelivered   eventResult = iota // the handler is about to run
+	evShutdown                       // triple fault
+	evVMExit                         // an intercept fired; c.exit holds the #VMEXIT
+	evUnsupported                    // delivery needs something not modelled (a task gate); c.detail says what
 )
 
 // raiseEventSVM delivers ev and any exceptions its delivery raises, with

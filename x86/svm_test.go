@@ -480,3 +480,36 @@ func TestSVMVMSaveAndMSRs(t *testing.T) {
 		t.Fatal("SVMDIS did not block EFER.SVME")
 	}
 }
+
+func TestSVMMaskedInterruptsWaitForSTI(t *testing.T) {
+	// A V_IRQ, or an INTR without V_INTR_MASKING, pending while the guest
+	// runs with IF=0 is taken at the first boundary after STI's shadow
+	// (nop; nop; sti; nop; nop), never earlier and never lost. With
+	// V_INTR_MASKING the INTR exits at once, whatever the guest's IF.
+	code := []byte{0x90, 0x90, 0xfb, 0x90, 0x90, 0xf4}
+	tests := []struct {
+		name    string
+		intr    bool
+		intCtl  uint32
+		want    svm.ExitCode
+		wantRIP uint64
+	}{
+		{"V_IRQ", false, svm.IntCtlVIRQ | svm.IntCtlVIgnTPR, svm.ExitVINTR, testCode + 4},
+		{"INTR-guest-IF", true, 0, svm.ExitINTR, testCode + 4},
+		{"INTR-V_INTR_MASKING", true, svm.IntCtlVIntrMasking, svm.ExitINTR, testCode},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, v := newSVM(t, code)
+			v.Save.RFLAGS &^= FlagIF
+			v.IntCtl = tt.intCtl
+			v.SetIntercept(svm.InterceptVINTR)
+			v.SetIntercept(svm.InterceptINTR)
+			c.SetINTR(tt.intr)
+			run(t, c, v)
+			if v.ExitCode != tt.want || v.Save.RIP != tt.wantRIP {
+				t.Fatalf("exit %v at %#x, want %v at %#x", v.ExitCode, v.Save.RIP, tt.want, tt.wantRIP)
+			}
+		})
+	}
+}
