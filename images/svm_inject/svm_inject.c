@@ -45,19 +45,6 @@ __asm__(".pushsection .text\n"
 	"ud2\n"
 	".popsection\n");
 
-static char nb[64];
-static const char *nm(const char *c, const char *what)
-{
-	int n = 0;
-	while (*c)
-		nb[n++] = *c++;
-	nb[n++] = '_';
-	while (*what)
-		nb[n++] = *what++;
-	nb[n] = 0;
-	return nb;
-}
-
 static uint32_t rip0;
 
 static void prep(uint32_t evinj, uint32_t err)
@@ -75,12 +62,12 @@ static void prep(uint32_t evinj, uint32_t err)
 static void deliver(const char *c, uint32_t vec, uint32_t eip, int errcode)
 {
 	svm_run(&vmcb);
-	check(nm(c, "exit"), vmcb.control.exitcode, EXIT_VMMCALL);
-	check(nm(c, "vector"), l2_exc.vec, vec);
-	check(nm(c, "count"), l2_count[vec], 1);
-	check(nm(c, "eip"), l2_exc.frame[errcode ? 1 : 0], eip);
-	check(nm(c, "depth"), (uint32_t)l2_stack_top - l2_exc.esp, errcode ? 16 : 12);
-	check(nm(c, "evinj_cleared"), vmcb.control.event_inj & EV_VALID, 0);
+	check(case_name(c, "exit"), vmcb.control.exitcode, EXIT_VMMCALL);
+	check(case_name(c, "vector"), l2_exc.vec, vec);
+	check(case_name(c, "count"), l2_count[vec], 1);
+	check(case_name(c, "eip"), l2_exc.frame[errcode ? 1 : 0], eip);
+	check(case_name(c, "depth"), (uint32_t)l2_stack_top - l2_exc.esp, errcode ? 16 : 12);
+	check(case_name(c, "evinj_cleared"), vmcb.control.event_inj & EV_VALID, 0);
 }
 
 int main(void)

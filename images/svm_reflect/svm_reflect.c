@@ -49,19 +49,6 @@ __asm__(".pushsection .text\n"
 	"ud2\n"
 	".popsection\n");
 
-static char nb[48];
-static const char *nm(const char *c, const char *what)
-{
-	int n = 0;
-	while (*c)
-		nb[n++] = *c++;
-	nb[n++] = '_';
-	while (*what)
-		nb[n++] = *what++;
-	nb[n] = 0;
-	return nb;
-}
-
 static void idt_present(int p)
 {
 	uint32_t a = (uint32_t)l2_idt;
@@ -87,20 +74,20 @@ static void prep(char *entry, uint32_t evinj, uint32_t err)
 static void reflect(const char *c, uint32_t vec, uint32_t rip, uint32_t exitintinfo, uint32_t err)
 {
 	svm_run(&vmcb);
-	check(nm(c, "exit"), vmcb.control.exitcode, EXIT_EXC + VEC_PF);
-	check(nm(c, "exitinfo1"), vmcb.control.exitinfo1, 0);
-	check(nm(c, "exitinfo2"), vmcb.control.exitinfo2, (uint32_t)&l2_idt[vec]);
-	check(nm(c, "rip"), vmcb.save.rip, rip);
-	check(nm(c, "exitintinfo"), vmcb.control.exitintinfo, exitintinfo);
+	check(case_name(c, "exit"), vmcb.control.exitcode, EXIT_EXC + VEC_PF);
+	check(case_name(c, "exitinfo1"), vmcb.control.exitinfo1, 0);
+	check(case_name(c, "exitinfo2"), vmcb.control.exitinfo2, (uint32_t)&l2_idt[vec]);
+	check(case_name(c, "rip"), vmcb.save.rip, rip);
+	check(case_name(c, "exitintinfo"), vmcb.control.exitintinfo, exitintinfo);
 	if (exitintinfo & EV_ERR)
-		check(nm(c, "exitintinfo_err"), vmcb.control.exitintinfo_err, err);
-	check(nm(c, "l2_cr2"), vmcb.save.cr2, 0xc0ffee);
+		check(case_name(c, "exitintinfo_err"), vmcb.control.exitintinfo_err, err);
+	check(case_name(c, "l2_cr2"), vmcb.save.cr2, 0xc0ffee);
 	if (HAS(SVM_FEAT_NRIPS))
-		check(nm(c, "nrip"), vmcb.control.next_rip, 0);
+		check(case_name(c, "nrip"), vmcb.control.next_rip, 0);
 	else
-		check(nm(c, "nrip"), vmcb.control.next_rip, 0xdead);
-	check(nm(c, "evinj_cleared"), vmcb.control.event_inj & EV_VALID, 0);
-	check(nm(c, "handler_not_run"), l2_count[vec], 0);
+		check(case_name(c, "nrip"), vmcb.control.next_rip, 0xdead);
+	check(case_name(c, "evinj_cleared"), vmcb.control.event_inj & EV_VALID, 0);
+	check(case_name(c, "handler_not_run"), l2_count[vec], 0);
 }
 
 /* reinject maps the IDT, re-injects EXITINTINFO (soft events with a
@@ -119,11 +106,11 @@ static void reinject(const char *c, uint32_t vec, uint32_t len, int errcode)
 			vmcb.save.rip = rip + len;
 	}
 	svm_run(&vmcb);
-	check(nm(c, "reinject_exit"), vmcb.control.exitcode, EXIT_VMMCALL);
-	check(nm(c, "reinject_count"), l2_count[vec], 1);
-	check(nm(c, "reinject_ret_eip"), l2_exc.frame[errcode ? 1 : 0], rip + len);
+	check(case_name(c, "reinject_exit"), vmcb.control.exitcode, EXIT_VMMCALL);
+	check(case_name(c, "reinject_count"), l2_count[vec], 1);
+	check(case_name(c, "reinject_ret_eip"), l2_exc.frame[errcode ? 1 : 0], rip + len);
 	if (errcode)
-		check(nm(c, "reinject_errcode"), l2_exc.frame[0], err);
+		check(case_name(c, "reinject_errcode"), l2_exc.frame[0], err);
 }
 
 int main(void)

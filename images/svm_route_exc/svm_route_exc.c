@@ -70,19 +70,6 @@ __asm__(".pushsection .text\n"
 	"e_shutdown: ud2\n"
 	".popsection\n");
 
-static char nb[48];
-static const char *nm(const char *c, const char *what)
-{
-	int n = 0;
-	while (*c)
-		nb[n++] = *c++;
-	nb[n++] = '_';
-	while (*what)
-		nb[n++] = *what++;
-	nb[n] = 0;
-	return nb;
-}
-
 static void prep(char *entry, unsigned icpt)
 {
 	l2_reset();
@@ -96,12 +83,12 @@ static void prep(char *entry, unsigned icpt)
 static void exitchk(const char *c, uint32_t code, char *rip, uint32_t nrip_len)
 {
 	svm_run(&vmcb);
-	check(nm(c, "exit"), vmcb.control.exitcode, code);
-	check(nm(c, "rip"), vmcb.save.rip, (uint32_t)rip);
+	check(case_name(c, "exit"), vmcb.control.exitcode, code);
+	check(case_name(c, "rip"), vmcb.save.rip, (uint32_t)rip);
 	if (HAS(SVM_FEAT_NRIPS))
-		check(nm(c, "nrip"), vmcb.control.next_rip, nrip_len ? (uint32_t)rip + nrip_len : 0);
+		check(case_name(c, "nrip"), vmcb.control.next_rip, nrip_len ? (uint32_t)rip + nrip_len : 0);
 	else
-		check(nm(c, "nrip"), vmcb.control.next_rip, 0xdead); /* not written */
+		check(case_name(c, "nrip"), vmcb.control.next_rip, 0xdead); /* not written */
 }
 
 /* reinject delivers ev with a return address of RIP + len and checks that
@@ -116,9 +103,9 @@ static void reinject(const char *c, uint32_t ev, uint32_t vec, uint32_t len)
 		vmcb.save.rip = rip + len;
 	l2_mode[vec] = L2_IRET;
 	svm_run(&vmcb);
-	check(nm(c, "reinject_exit"), vmcb.control.exitcode, EXIT_VMMCALL);
-	check(nm(c, "reinject_rip"), vmcb.save.rip, rip + len);
-	check(nm(c, "reinject_count"), l2_count[vec], 1);
+	check(case_name(c, "reinject_exit"), vmcb.control.exitcode, EXIT_VMMCALL);
+	check(case_name(c, "reinject_rip"), vmcb.save.rip, rip + len);
+	check(case_name(c, "reinject_count"), l2_count[vec], 1);
 }
 
 int main(void)

@@ -105,19 +105,6 @@ __asm__(".pushsection .text\n"
 	"ud2\n"
 	".popsection\n");
 
-static char nb[48];
-static const char *nm(const char *c, const char *what)
-{
-	int n = 0;
-	while (*c)
-		nb[n++] = *c++;
-	nb[n++] = '_';
-	while (*what)
-		nb[n++] = *what++;
-	nb[n] = 0;
-	return nb;
-}
-
 #define NOINFO 0xffffffffffffffffULL
 #define DAINFO 0xfffffffffffffffeULL /* defined only with DecodeAssists */
 
@@ -127,15 +114,15 @@ static void step(const char *c, uint32_t code, char *rip, uint32_t len, uint64_t
 {
 	vmcb.control.next_rip = 0xdead;
 	svm_run(&vmcb);
-	check(nm(c, "exit"), vmcb.control.exitcode, code);
-	check(nm(c, "rip"), vmcb.save.rip, (uint32_t)rip);
-	check(nm(c, "nrip"), vmcb.control.next_rip, HAS(SVM_FEAT_NRIPS) ? (uint32_t)rip + len : 0xdead);
+	check(case_name(c, "exit"), vmcb.control.exitcode, code);
+	check(case_name(c, "rip"), vmcb.save.rip, (uint32_t)rip);
+	check(case_name(c, "nrip"), vmcb.control.next_rip, HAS(SVM_FEAT_NRIPS) ? (uint32_t)rip + len : 0xdead);
 	if (info1 == DAINFO)
-		printf("SKIP %s (no DecodeAssists)\n", nm(c, "info1"));
+		printf("SKIP %s (no DecodeAssists)\n", case_name(c, "info1"));
 	else if (info1 != NOINFO)
-		check(nm(c, "info1"), vmcb.control.exitinfo1, info1);
+		check(case_name(c, "info1"), vmcb.control.exitinfo1, info1);
 	if (info2_next)
-		check(nm(c, "info2"), vmcb.control.exitinfo2, (uint32_t)rip + len);
+		check(case_name(c, "info2"), vmcb.control.exitinfo2, (uint32_t)rip + len);
 	vmcb.save.rip = (uint32_t)rip + len;
 }
 

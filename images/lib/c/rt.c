@@ -172,3 +172,16 @@ size_t strlen(const char *s)
 		n++;
 	return n;
 }
+
+const char *case_name(const char *group, const char *what)
+{
+	static char buf[64];
+	size_t n = 0;
+	while (*group && n < sizeof(buf) - 2)
+		buf[n++] = *group++;
+	buf[n++] = '_';
+	while (*what && n < sizeof(buf) - 1)
+		buf[n++] = *what++;
+	buf[n] = 0;
+	return buf;
+}

@@ -22,4 +22,10 @@ void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 
+/*
+ * case_name returns "<group>_<what>" for check() names, in a static buffer
+ * that the next call overwrites; over-long names are truncated.
+ */
+const char *case_name(const char *group, const char *what);
+
 #endif
