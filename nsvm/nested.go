@@ -140,6 +140,10 @@ func (v *VCPU) enterGuestMode(gpa uint64, v12 *svm.VMCB) {
 	} else {
 		c02.NRIP = v12.Save.RIP
 	}
+	// An interrupt window L0 opened on vmcb01 must not outlive the event
+	// state: its V_IRQ and VINTR intercept would fire in L1 after the
+	// #VMEXIT with nothing left to close them (an endless VINTR storm).
+	v.closeIRQWindow()
 	// Soft events injected by L1 have no backing instruction in L2: record
 	// their RIPs now so an L0-only exit during their delivery re-stuffs
 	// next_rip without decoding. KVM: is_evtinj_soft / soft_int_* setup.

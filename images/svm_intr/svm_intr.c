@@ -15,6 +15,15 @@
  *   to_l2_sti  the same with L2 IF = 0 at entry: held until L2's STI (and
  *              the instruction after it, the STI shadow); L2's handler
  *              returns to the instruction after that.          item 67
+ *   shadow_exit  vmcb12 int_state.SHADOW = 1 with an interrupt for L1
+ *              pending and INTR intercepted (V_INTR_MASKING, GIF = 0
+ *              before VMRUN): the shadow does not block the #VMEXIT(INTR),
+ *              which comes before L2's first instruction.    scenario 30
+ *   shadow_to_l2 the same shadow without the INTR intercept, L2 IF = 1:
+ *              the interrupt goes to L2 after one L2 instruction, so
+ *              L2's frame holds the address of the second.  scenario 30
+ *
+ * Scenarios: 30
  */
 #include "svm.h"
 
@@ -93,6 +102,36 @@ int main(void)
 	check("to_l2_sti_handler", l2_count[0x47], 1);
 	check("to_l2_sti_ret_eip", l2_exc.frame[0], (uint32_t)l2_sti_point);
 	check("to_l2_sti_not_l1", l1_intr_count[0x47], 0);
+	apic_write(0xb0, 0); /* EOI for L2's interrupt */
+
+	prep(l2_loop);
+	vmcb_intercept(&vmcb, INTERCEPT_INTR);
+	vmcb.control.int_ctl = V_INTR_MASKING;
+	vmcb.control.int_state = 1; /* interrupt shadow */
+	vmcb.save.rflags = 0x202;
+	clgi();
+	sti();
+	apic_self_ipi(0x48);
+	svm_vmrun(&vmcb);
+	pause();
+	check("shadow_exit", vmcb.control.exitcode, EXIT_INTR);
+	check("shadow_exit_rip", vmcb.save.rip, (uint32_t)l2_loop);
+	check("shadow_exit_held", l1_intr_count[0x48], 0);
+	stgi();
+	pause();
+	cli();
+	check("shadow_exit_stgi_delivered", l1_intr_count[0x48], 1);
+
+	prep(l2_loop);
+	vmcb.control.int_state = 1; /* interrupt shadow */
+	vmcb.save.rflags = 0x202;
+	l2_mode[0x49] = L2_IRET;
+	apic_self_ipi(0x49);
+	svm_run(&vmcb);
+	check("shadow_to_l2_exit", vmcb.control.exitcode, EXIT_VMMCALL);
+	check("shadow_to_l2_handler", l2_count[0x49], 1);
+	check("shadow_to_l2_ret_eip", l2_exc.frame[0], (uint32_t)l2_loop + 5);
+	check("shadow_to_l2_not_l1", l1_intr_count[0x49], 0);
 	apic_write(0xb0, 0); /* EOI for L2's interrupt */
 	return svm_result();
 }
