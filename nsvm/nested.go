@@ -1,6 +1,7 @@
 package nsvm
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/govmm/govmm/x86"
@@ -69,7 +70,42 @@ func (v *VCPU) vmrunIntercept(rec *Record) (Stop, bool) {
 	v.enterGuestMode(gpa, &v12)
 	v.nested.tfAtVMRUN = tf
 	rec.Action = ActionHandled
+	if !v.l2PDPTEsLoadable(&v12) {
+		// L2's PAE PDPTEs cannot be loaded: the entry fails after L2's
+		// state was loaded, so L1 sees a full #VMEXIT with
+		// VMEXIT_INVALID. KVM: nested_svm_load_cr3 failing in
+		// enter_svm_guest_mode.
+		rec.Note += " -> VMEXIT_INVALID (PDPTE)"
+		v.nestedVMExit(svm.ExitInvalid, 0, 0)
+	}
 	return Stop{}, false
+}
+
+// l2PDPTEsLoadable reports whether VMRUN can load the four PDPTEs of an L2
+// in legacy PAE paging (CR0.PG, CR4.PAE, EFER.LMA clear) without nested
+// paging: the 32-byte table at CR3 lies in L1's RAM and no present entry
+// has a reserved bit (2:1, 8:5, or 63:MAXPHYADDR). Other paging modes have
+// nothing to load.
+func (v *VCPU) l2PDPTEsLoadable(v12 *svm.VMCB) bool {
+	s := &v12.Save
+	if s.CR0&x86.CR0PG == 0 || s.CR4&x86.CR4PAE == 0 || s.EFER&x86.EFERLMA != 0 {
+		return true
+	}
+	if v12.MiscCtl&svm.MiscCtlNPEnable != 0 && v.l1Has(svm.FeatureNP) {
+		return true // with nested paging the PDPTEs are read through nCR3 later
+	}
+	base := s.CR3 & 0xffffffe0
+	if base+32 > uint64(len(v.cpu.RAM)) {
+		return false
+	}
+	rsvd := uint64(0x1e6) | ^(uint64(1)<<x86.MaxPhysAddr - 1)
+	for i := uint64(0); i < 4; i++ {
+		e := binary.LittleEndian.Uint64(v.cpu.RAM[base+8*i:])
+		if e&1 != 0 && e&rsvd != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // storeVMCB12 writes vmcb12 back into L1 memory.

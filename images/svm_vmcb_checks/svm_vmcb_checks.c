@@ -17,11 +17,17 @@
  * CR3 bit MAXPHYADDR set, or CS.L and CS.D both set; CR4[63]; EFER[63];
  * VMRUN intercept clear; ASID 0; MSRPM or IOPM reaching 2^MAXPHYADDR;
  * EVENTINJ types 1, 5, 6, 7; type 3 with vectors 2, 9, 15, 20, 22-27, 31.
+ * A legacy-PAE L2 (no nested paging) whose CR3 points at PDPTEs with a
+ * present second entry that sets reserved bit 2: a full #VMEXIT with
+ * VMEXIT_INVALID (scenario 24); the same table with that entry not
+ * present, or without the reserved bit, is legal.
  * The legal ones: a long-mode L2 (same VMMCALL in 64-bit code); garbage in
  * bits 11:0 of the MSRPM/IOPM bases; EVENTINJ NMI with vector 0x55, INTR
  * and soft interrupt with any vector, #GP with an error code;
  * TLB_CONTROL 1, and 3 and 7 when FlushByAsid is advertised (one line
  * each: "SKIP tlb_control_N (no FlushByAsid)" otherwise).
+ *
+ * Scenarios: 24
  */
 #include "svm.h"
 
@@ -31,6 +37,7 @@ static uint8_t iopm[12288] __attribute__((aligned(4096)));
 static uint64_t pml4[512] __attribute__((aligned(4096)));
 static uint64_t pdpt[512] __attribute__((aligned(4096)));
 static uint64_t pd[512] __attribute__((aligned(4096)));
+static uint64_t pae_pdpt[4] __attribute__((aligned(32)));
 
 extern char l2_vmmcall[];
 __asm__(".pushsection .text\n"
@@ -71,6 +78,20 @@ static void run(const char *name, int legal)
 	check(name, vmcb.control.exitcode, legal ? EXIT_VMMCALL : EXIT_INVALID);
 	check(suffix(name, "_evinj"), vmcb.control.event_inj & EV_VALID, 0);
 	check(suffix(name, "_l1"), vec < 0 && svm_l1_esp_after == svm_l1_esp_before && svm_l1_eax_after == (uint32_t)&vmcb, 1);
+}
+
+/*
+ * pae_mode makes vmcb a legacy-PAE L2 whose first PDPTE maps the low 1 GiB
+ * (pd) and whose second is e.
+ */
+static void pae_mode(uint64_t e)
+{
+	pae_pdpt[0] = (uint32_t)pd | 1;
+	pae_pdpt[1] = e;
+	pae_pdpt[2] = pae_pdpt[3] = 0;
+	vmcb.save.cr0 |= CR0_PG;
+	vmcb.save.cr4 |= CR4_PAE;
+	vmcb.save.cr3 = (uint32_t)pae_pdpt;
 }
 
 /* long_mode makes vmcb a valid 64-bit L2 (identity-mapped first 1 GiB). */
@@ -128,6 +149,15 @@ int main(void)
 	vmcb.save.cr4 |= CR4_PAE;
 	vmcb.save.cr3 = (uint32_t)pml4;
 	run("lme_pg_nope", 0);
+	fresh();
+	pae_mode((uint32_t)pd | 1);
+	run("pae_valid", 1);
+	fresh();
+	pae_mode((uint32_t)pd | 1 | 4);
+	run("pae_pdpte_rsvd", 0);
+	fresh();
+	pae_mode((uint32_t)pd | 4);
+	run("pae_pdpte_rsvd_not_present", 1);
 	fresh();
 	long_mode();
 	run("long_mode_valid", 1);
