@@ -67,6 +67,11 @@ func (v *VCPU) vmrunIntercept(rec *Record) (Stop, bool) {
 		}
 		return Stop{}, false
 	}
+	if v12.MiscCtl&svm.MiscCtlNPEnable != 0 && v.l1Has(svm.FeatureNP) {
+		// L1 sees NP (a feature set such as qemu-max) and turns it on:
+		// running L2 on L1's page tables instead would be silently wrong.
+		return v.stopUnsupported(rec, "L1 enables nested paging for L2 (NP_ENABLE in vmcb12 at %#x): nested NPT is not implemented; run without NP in --svm-features", gpa)
+	}
 	v.enterGuestMode(gpa, &v12)
 	v.nested.tfAtVMRUN = tf
 	rec.Action = ActionHandled
@@ -90,9 +95,6 @@ func (v *VCPU) l2PDPTEsLoadable(v12 *svm.VMCB) bool {
 	s := &v12.Save
 	if s.CR0&x86.CR0PG == 0 || s.CR4&x86.CR4PAE == 0 || s.EFER&x86.EFERLMA != 0 {
 		return true
-	}
-	if v12.MiscCtl&svm.MiscCtlNPEnable != 0 && v.l1Has(svm.FeatureNP) {
-		return true // with nested paging the PDPTEs are read through nCR3 later
 	}
 	base := s.CR3 & 0xffffffe0
 	if base+32 > uint64(len(v.cpu.RAM)) {

@@ -269,3 +269,42 @@ func TestNestedINTRWithVIntrMasking(t *testing.T) {
 		}
 	}
 }
+
+func TestNestedNPEnable(t *testing.T) {
+	// NP_ENABLE in vmcb12: ignored when L1's CPUID has no NP (L2 runs to
+	// its HLT), VMEXIT_INVALID with nCR3 beyond MAXPHYADDR when it has,
+	// and a clear "unsupported" stop (no silently wrong paging) when it
+	// has NP and the VMCB is valid, since nested NPT is not implemented.
+	withNP := x86.SVMFeaturesDefault | svm.FeatureNP
+	tests := []struct {
+		name     string
+		feats    svm.Features
+		ncr3     uint64
+		wantStop StopReason
+		wantExit svm.ExitCode
+	}{
+		{"no-NP-in-CPUID", x86.SVMFeaturesDefault, 0x1000, StopHalted, svm.ExitHLT},
+		{"nCR3-beyond-MAXPHYADDR", withNP, 1 << x86.MaxPhysAddr, StopHalted, svm.ExitInvalid},
+		{"valid-nCR3", withNP, 0x1000, StopUnsupported, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := nestedGuest(t, []byte{0xf4}, tt.feats, func(g *guest, v12 *svm.VMCB) {
+				v12.MiscCtl |= svm.MiscCtlNPEnable
+				v12.NCR3 = tt.ncr3
+			})
+			st, _ := g.run(t, Config{})
+			if st.Reason != tt.wantStop {
+				t.Fatalf("stop %v (%s), want %v", st.Reason, st.Detail, tt.wantStop)
+			}
+			if st.Reason != StopHalted {
+				return
+			}
+			var v12 svm.VMCB
+			v12.Load(g.ram[vmcb12PA : vmcb12PA+svm.VMCBSize])
+			if v12.ExitCode != tt.wantExit {
+				t.Fatalf("vmcb12 exit %v, want %v", v12.ExitCode, tt.wantExit)
+			}
+		})
+	}
+}

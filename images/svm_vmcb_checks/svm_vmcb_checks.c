@@ -21,13 +21,15 @@
  * present second entry that sets reserved bit 2: a full #VMEXIT with
  * VMEXIT_INVALID (scenario 24); the same table with that entry not
  * present, or without the reserved bit, is legal.
+ * NP_ENABLE with nCR3 at 2^MAXPHYADDR: VMEXIT_INVALID when CPUID
+ * advertises NP, else the bit is ignored and L2 runs (scenario 19).
  * The legal ones: a long-mode L2 (same VMMCALL in 64-bit code); garbage in
  * bits 11:0 of the MSRPM/IOPM bases; EVENTINJ NMI with vector 0x55, INTR
  * and soft interrupt with any vector, #GP with an error code;
  * TLB_CONTROL 1, and 3 and 7 when FlushByAsid is advertised (one line
  * each: "SKIP tlb_control_N (no FlushByAsid)" otherwise).
  *
- * Scenarios: 24
+ * Scenarios: 19, 24
  */
 #include "svm.h"
 
@@ -158,6 +160,10 @@ int main(void)
 	fresh();
 	pae_mode((uint32_t)pd | 4);
 	run("pae_pdpte_rsvd_not_present", 1);
+	fresh();
+	vmcb.control.nested_ctl = 1; /* NP_ENABLE */
+	vmcb.control.n_cr3 = top;
+	run("np_ncr3_maxphyaddr", !HAS(SVM_FEAT_NP));
 	fresh();
 	long_mode();
 	run("long_mode_valid", 1);
