@@ -8,13 +8,21 @@ import (
 	"github.com/govmm/govmm/x86/svm"
 )
 
-// testHost is a VM with no devices.
-type testHost struct{ stopped bool }
+// testHost is a VM with no devices. onTick, when set, runs at every
+// Tick: between an exit's handling and the next entry's event injection.
+type testHost struct {
+	stopped bool
+	onTick  func()
+}
 
-func (h *testHost) InterruptPending() bool           { return false }
-func (h *testHost) AckInterrupt() (uint8, bool)      { return 0, false }
-func (h *testHost) NextDeadline() (uint64, bool)     { return 0, false }
-func (h *testHost) Tick()                            {}
+func (h *testHost) InterruptPending() bool       { return false }
+func (h *testHost) AckInterrupt() (uint8, bool)  { return 0, false }
+func (h *testHost) NextDeadline() (uint64, bool) { return 0, false }
+func (h *testHost) Tick() {
+	if h.onTick != nil {
+		h.onTick()
+	}
+}
 func (h *testHost) Stopped() bool                    { return h.stopped }
 func (h *testHost) TakeNMI() bool                    { return false }
 func (h *testHost) In(uint16, int) uint32            { return 0xffffffff }

@@ -123,3 +123,51 @@ func TestTraceDeterministicAndShowsReinjection(t *testing.T) {
 		t.Fatalf("no re-injection line %q in:\n%s", want, strings.Join(a, "\n"))
 	}
 }
+
+func TestSoftEventDroppedWhenCodeChanged(t *testing.T) {
+	// Catalogue scenario 46 (L1 form, no NRIPS so L0 must decode): INT3's
+	// delivery exits on a shadow fill; before L0 re-injects it the INT3
+	// byte becomes a NOP. The decoded instruction no longer raises #BP, so
+	// the event is dropped and L1 resumes at the NOP: the handler never
+	// runs and no frame with a made-up return address is pushed.
+	const handler = 0x3000
+	code := []byte{0x90, 0xcc, 0xf4} // nop; int3; hlt
+	for _, overwrite := range []bool{false, true} {
+		t.Run(fmt.Sprintf("overwrite=%v", overwrite), func(t *testing.T) {
+			g := newGuest(t, code, map[uint8]uint32{x86.VecBP: handler}, x86.SVMFeaturesDefault&^svm.FeatureNRIPS)
+			copy(g.ram[handler:], cat([]byte{0xff, 0x05}, le32(dataAddr), []byte{0xcf})) // inc dword [data]; iret
+			changed := false
+			g.host.onTick = func() {
+				if overwrite && !changed && g.cpu.RIP == codeAddr+1 && g.cpu.Insns > 1 {
+					g.ram[codeAddr+1] = 0x90
+					g.cpu.Invalidate()
+					changed = true
+				}
+			}
+			st, recs := g.run(t, Config{})
+			if st.Reason != StopHalted {
+				t.Fatalf("stop %v (%s), want halted", st.Reason, st.Detail)
+			}
+			reinjected := false
+			for _, r := range recs {
+				reinjected = reinjected || r.ExitIntInfo.Valid()
+			}
+			if !reinjected {
+				t.Fatal("no exit while vectoring the #BP: the scenario did not happen")
+			}
+			wantCount := uint32(1)
+			if overwrite {
+				wantCount = 0
+				if !changed {
+					t.Fatal("the INT3 byte was never overwritten")
+				}
+			}
+			if got := g.u32(dataAddr); got != wantCount {
+				t.Errorf("#BP handler ran %d times, want %d", got, wantCount)
+			}
+			if got := g.cpu.RIP; got != codeAddr+2 {
+				t.Errorf("halted with RIP %#x, want the HLT at %#x", got, codeAddr+2)
+			}
+		})
+	}
+}
