@@ -114,6 +114,8 @@ func (c *CPU) runBatch(limit uint64) (ex Exit, stop bool) {
 				}
 				if c.mode == Mode16 {
 					c.next &= 0xffff
+				} else {
+					c.next &= 0xffffffff // an instruction ending at 4 GiB wraps EIP to 0
 				}
 			}
 		}
@@ -181,6 +183,8 @@ func (c *CPU) fetchCurrent() *Inst {
 	c.next = ip + uint64(in.Len)
 	if c.mode == Mode16 {
 		c.next &= 0xffff
+	} else {
+		c.next &= 0xffffffff // an instruction ending at 4 GiB wraps EIP to 0
 	}
 	return in
 }
