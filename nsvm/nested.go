@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/govmm/govmm/x86"
+	"github.com/govmm/govmm/x86/paging"
 	"github.com/govmm/govmm/x86/svm"
 )
 
@@ -100,10 +101,9 @@ func (v *VCPU) l2PDPTEsLoadable(v12 *svm.VMCB) bool {
 	if base+32 > uint64(len(v.cpu.RAM)) {
 		return false
 	}
-	rsvd := uint64(0x1e6) | ^(uint64(1)<<x86.MaxPhysAddr - 1)
 	for i := uint64(0); i < 4; i++ {
 		e := binary.LittleEndian.Uint64(v.cpu.RAM[base+8*i:])
-		if e&1 != 0 && e&rsvd != 0 {
+		if e&paging.P != 0 && paging.PDPTEReserved(e, x86.MaxPhysAddr) {
 			return false
 		}
 	}

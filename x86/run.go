@@ -112,11 +112,7 @@ func (c *CPU) runBatch(limit uint64) (ex Exit, stop bool) {
 				if c.next-1 > uint64(c.Seg[CS].Limit) {
 					c.raiseGP(0)
 				}
-				if c.mode == Mode16 {
-					c.next &= 0xffff
-				} else {
-					c.next &= 0xffffffff // an instruction ending at 4 GiB wraps EIP to 0
-				}
+				c.next = c.wrapIP(c.next)
 			}
 		}
 		fall, gen := c.next, c.icode.gen
@@ -164,7 +160,14 @@ func (c *CPU) intrMaskedOnly(a uint32) bool {
 	if a&^(attnIntr|attnVIRQ) != 0 || c.RFLAGS&(FlagIF|FlagTF|FlagRF) != 0 {
 		return false
 	}
-	return a&attnIntr == 0 || c.guest.vmcb == nil || c.guest.vmcb.IntCtl&svm.IntCtlVIntrMasking == 0
+	return a&attnIntr == 0 || c.intrMaskedByIF()
+}
+
+// intrMaskedByIF reports whether RFLAGS.IF masks the INTR line now: always
+// outside guest mode; in guest mode unless V_INTR_MASKING hands the masking
+// to the host's IF (always set for L0).
+func (c *CPU) intrMaskedByIF() bool {
+	return c.RFLAGS&FlagIF == 0 && (c.guest.vmcb == nil || c.guest.vmcb.IntCtl&svm.IntCtlVIntrMasking == 0)
 }
 
 // fetchCurrent returns the instruction at CS:RIP and sets c.next.
@@ -180,13 +183,18 @@ func (c *CPU) fetchCurrent() *Inst {
 	if ip+uint64(in.Len)-1 > uint64(cs.Limit) {
 		c.raiseGP(0)
 	}
-	c.next = ip + uint64(in.Len)
-	if c.mode == Mode16 {
-		c.next &= 0xffff
-	} else {
-		c.next &= 0xffffffff // an instruction ending at 4 GiB wraps EIP to 0
-	}
+	c.next = c.wrapIP(ip + uint64(in.Len))
 	return in
+}
+
+// wrapIP truncates a sequential instruction pointer outside 64-bit mode to
+// the width of IP (16-bit code) or EIP: an instruction ending at 64 KiB or
+// 4 GiB continues at 0.
+func (c *CPU) wrapIP(ip uint64) uint64 {
+	if c.mode == Mode16 {
+		return ip & 0xffff
+	}
+	return ip & 0xffffffff
 }
 
 // interruptDeliverable reports whether an NMI or an external interrupt can
@@ -198,10 +206,8 @@ func (c *CPU) interruptDeliverable() bool {
 	if c.attn.Load()&attnNMI != 0 && !c.nmiBlocked {
 		return true
 	}
-	if c.attn.Load()&attnIntr != 0 {
-		if c.RFLAGS&FlagIF != 0 || c.guest.vmcb != nil && c.guest.vmcb.IntCtl&svm.IntCtlVIntrMasking != 0 {
-			return true
-		}
+	if c.attn.Load()&attnIntr != 0 && !c.intrMaskedByIF() {
+		return true
 	}
 	return c.attn.Load()&attnVIRQ != 0 && c.virtualInterruptReady()
 }
@@ -213,7 +219,6 @@ func (c *CPU) takeInterrupts() (ex Exit, stop, taken bool) {
 	if c.Insns < c.shadowEnd {
 		return Exit{}, false, false
 	}
-	guest := c.guest.vmcb != nil
 	if !c.gif {
 		return Exit{}, false, false
 	}
@@ -229,13 +234,7 @@ func (c *CPU) takeInterrupts() (ex Exit, stop, taken bool) {
 		return c.eventResultExit(c.raiseEventSVM(Event{Vector: VecNMI, Kind: EventNMI}, c.RIP, 0, false))
 	}
 	if c.attn.Load()&attnIntr != 0 {
-		// With V_INTR_MASKING the host's IF (always set for L0) masks
-		// physical interrupts, not the guest's.
-		masked := c.RFLAGS&FlagIF == 0
-		if guest && c.guest.vmcb.IntCtl&svm.IntCtlVIntrMasking != 0 {
-			masked = false
-		}
-		if !masked {
+		if !c.intrMaskedByIF() {
 			if c.intercepted(svm.InterceptINTR) {
 				c.exit = svmExit{code: svm.ExitINTR}
 				c.exitPending = true

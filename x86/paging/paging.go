@@ -81,6 +81,12 @@ type Result struct {
 	Dirty bool
 }
 
+// PDPTEReserved reports whether a legacy-PAE PDPTE sets a reserved bit:
+// 2:1, 8:5 or 63:maxPhys (R/W, U/S and NX do not exist at this level).
+func PDPTEReserved(e uint64, maxPhys uint) bool {
+	return e&(^(uint64(1)<<maxPhys-1)|NX|0x1e6) != 0
+}
+
 // Walk translates linear address lin. maxPhys is the physical address
 // width (MAXPHYADDR) for the reserved-bit checks.
 func Walk(m Memory, mode Mode, cr3, lin uint64, acc Access, maxPhys uint) Result {
@@ -147,7 +153,7 @@ func Walk(m Memory, mode Mode, cr3, lin uint64, acc Access, maxPhys uint) Result
 			if pdpte&P == 0 {
 				return fault(0)
 			}
-			if pdpte&(rsvd|NX|0x1e6) != 0 {
+			if PDPTEReserved(pdpte, maxPhys) {
 				return fault(ErrP | ErrRSVD)
 			}
 			levels = 2

@@ -96,3 +96,26 @@ func TestWalkAccessedDirty(t *testing.T) {
 		t.Fatal("a faulting walk set A")
 	}
 }
+
+func TestPDPTEReserved(t *testing.T) {
+	const maxPhys = 40
+	tests := []struct {
+		name string
+		e    uint64
+		want bool
+	}{
+		{"clean, with PWT/PCD and AVL", 0x12345000 | P | 1<<3 | 1<<4 | 7<<9, false},
+		{"highest address bit", 1<<(maxPhys-1) | P, false},
+		{"RW (bit 1)", 0x1000 | P | RW, true},
+		{"US (bit 2)", 0x1000 | P | US, true},
+		{"bit 5", 0x1000 | P | 1<<5, true},
+		{"bit 8", 0x1000 | P | 1<<8, true},
+		{"bit maxPhys", 1<<maxPhys | P, true},
+		{"NX (bit 63)", 0x1000 | P | NX, true},
+	}
+	for _, tt := range tests {
+		if got := PDPTEReserved(tt.e, maxPhys); got != tt.want {
+			t.Errorf("%s: PDPTEReserved(%#x) = %v, want %v", tt.name, tt.e, got, tt.want)
+		}
+	}
+}
